@@ -1,0 +1,19 @@
+/**
+ * headunit DBC engine: parse DBC files, decode and encode CAN frames through generated code,
+ * check counters/checksums, and track message timeouts. This file is the package's whole
+ * public surface; other folders import only from here.
+ */
+export * from './src/errors.ts';
+export type { Signal, AttributeValue } from './src/model/signal.ts';
+export type { Message, SignalGroup } from './src/model/message.ts';
+export type { Database, DbcWarning, AttributeDefinition, EnvironmentVariable } from './src/model/database.ts';
+export { parseDbc, loadDbcFile } from './src/formats/dbc/load.ts';
+export { CompiledDbc, DECODE_OK, DECODE_TRUNCATED, type DecodeFn, type EncodeFn } from './src/codec/compile.ts';
+export {
+  decodeToObject,
+  encodeFromObject,
+  type DecodedFrame,
+  type DecodeOptions,
+  type EncodeOptions,
+} from './src/codec/object-codec.ts';
+export { layoutSignal, type SignalLayout, type BitChunk } from './src/codec/bit-layout.ts';
