@@ -17,3 +17,8 @@ export {
   type EncodeOptions,
 } from './src/codec/object-codec.ts';
 export { layoutSignal, type SignalLayout, type BitChunk } from './src/codec/bit-layout.ts';
+export type { CanFrame } from './src/model/frame.ts';
+export { UsageError, type CliCommand, type CliIo } from './src/cli/command.ts';
+export { dbcCommands } from './src/cli/commands.ts';
+export { randomFrameStream, xorshift32, FRAME_STRIDE, type FrameStream } from './src/bench/frame-stream.ts';
+export * from './src/integrity/index.ts';

@@ -48,7 +48,11 @@ function crc8Table(poly: number): Uint8Array {
   const table = new Uint8Array(256);
   for (let i = 0; i < 256; i++) {
     let crc = i;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ poly) & 0xff : (crc << 1) & 0xff;
+    for (let bit = 0; bit < 8; bit++) {
+      const carry = crc & 0x80;
+      crc = (crc << 1) & 0xff;
+      if (carry) crc ^= poly;
+    }
     table[i] = crc;
   }
   return table;
@@ -58,15 +62,22 @@ function crc16Table(poly: number): Uint16Array {
   const table = new Uint16Array(256);
   for (let i = 0; i < 256; i++) {
     let crc = i << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ poly) & 0xffff : (crc << 1) & 0xffff;
+    for (let bit = 0; bit < 8; bit++) {
+      const carry = crc & 0x8000;
+      crc = (crc << 1) & 0xffff;
+      if (carry) crc ^= poly;
+    }
     table[i] = crc;
   }
   return table;
 }
 
-/** MSB-first lookup tables (pure constants, built once when the module loads). */
+// MSB-first lookup tables: pure constants, computed once when the module loads.
+/** CRC-8/AUTOSAR (H2F) table, one entry per byte value. */
 const CRC8_H2F = crc8Table(POLY_CRC8_H2F);
+/** CRC-8/SAE-J1850 table. */
 const CRC8_J1850 = crc8Table(POLY_CRC8_J1850);
+/** CRC-16/XMODEM table. */
 const CRC16_XMODEM = crc16Table(POLY_CRC16_XMODEM);
 
 /** Sum of the bytes of a non-negative id, lowest first (`0x3CB` → 0x03 + 0xCB). */

@@ -1,0 +1,66 @@
+import { UsageError, type CliCommand, type CliIo } from '../../../dbc/index.ts';
+
+/**
+ * Every `headunit` subcommand: name -> lazy loader, so starting one command never loads the
+ * code of the others (cf. python-can's BACKENDS table).
+ */
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  'dbc check': async () => (await import('../../../dbc/index.ts')).dbcCommands.check,
+  'dbc dump': async () => (await import('../../../dbc/index.ts')).dbcCommands.dump,
+  decode: async () => (await import('../../../sim/index.ts')).decodeCommand,
+  'bench decode': async () => (await import('../../../dbc/index.ts')).dbcCommands.benchDecode,
+};
+
+const SUMMARIES: Record<string, string> = {
+  'dbc check': 'load DBC files, print counts and warnings',
+  'dbc dump': 'show the layout of a DBC or of one message',
+  decode: 'decode candump logs or JSON Lines frames to JSON Lines signals',
+  'bench decode': 'measure decode frames/s on a reproducible frame stream',
+};
+
+function topHelp(): string {
+  const width = Math.max(...Object.keys(SUMMARIES).map((k) => k.length));
+  const lines = Object.entries(SUMMARIES).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return `Usage: headunit <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'headunit <command> --help' for a command's options.\n`;
+}
+
+/** Finds the longest command name that prefixes the arguments. */
+function resolve(args: string[]): { name: string; rest: string[] } | null {
+  for (let words = 2; words >= 1; words--) {
+    const name = args.slice(0, words).join(' ');
+    if (name in COMMANDS) return { name, rest: args.slice(words) };
+  }
+  return null;
+}
+
+/** Runs `headunit ARGS...`; resolves to the exit code. Errors go to stderr, never a stack trace for expected ones. */
+export async function main(args: string[], io: CliIo = process): Promise<number> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    (args.length === 0 ? io.stderr : io.stdout).write(topHelp());
+    return args.length === 0 ? 2 : 0;
+  }
+  const found = resolve(args);
+  if (!found) {
+    io.stderr.write(`headunit: unknown command '${args.join(' ')}'\n\n${topHelp()}`);
+    return 2;
+  }
+  const command = await COMMANDS[found.name]!();
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    io.stdout.write(command.help + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(found.rest, io);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`headunit ${found.name}: ${e.message}\nRun 'headunit ${found.name} --help' for usage.\n`);
+      return 2;
+    }
+    if (e.code !== undefined && typeof e.message === 'string' && !(err instanceof TypeError)) {
+      io.stderr.write(`headunit ${found.name}: ${e.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * headunit simulator and trace tools: trace readers/writers, the player, synthetic vehicles and
+ * the engineers' commands. This file is the package's whole public surface.
+ */
+export { SimError, TraceFormatError } from './src/errors.ts';
+export { parseCandumpLine, formatCandumpLine } from './src/readers/candump-line.ts';
+export { decodeCommand } from './src/cli/decode.ts';
