@@ -74,7 +74,9 @@ export function rawExpr(sig: Signal): string {
 function physicalExpr(sig: Signal, raw: string): string {
   let e = raw;
   if (sig.factor !== 1) e = `${e} * ${numberLiteral(sig.factor)}`;
-  if (sig.offset !== 0) e = `${e} + ${numberLiteral(sig.offset)}`;
+  // `+ 0` is kept for negative factors: raw 0 * -0.5 is -0, and raw * factor + offset (the
+  // definition, and cantools') turns that into 0.
+  if (sig.offset !== 0 || sig.factor < 0) e = `${e} + ${numberLiteral(sig.offset)}`;
   return e;
 }
 
