@@ -5,3 +5,4 @@
 export { SimError, TraceFormatError } from './src/errors.ts';
 export { parseCandumpLine, formatCandumpLine } from './src/readers/candump-line.ts';
 export { decodeCommand } from './src/cli/decode.ts';
+export { demoCommand } from './src/cli/demo.ts';

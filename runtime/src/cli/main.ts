@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   'dbc check': async () => (await import('../../../dbc/index.ts')).dbcCommands.check,
   'dbc dump': async () => (await import('../../../dbc/index.ts')).dbcCommands.dump,
   decode: async () => (await import('../../../sim/index.ts')).decodeCommand,
+  demo: async () => (await import('../../../sim/index.ts')).demoCommand,
   'bench decode': async () => (await import('../../../dbc/index.ts')).dbcCommands.benchDecode,
 };
 
@@ -16,6 +17,7 @@ const SUMMARIES: Record<string, string> = {
   'dbc dump': 'show the layout of a DBC or of one message',
   decode: 'decode candump logs or JSON Lines frames to JSON Lines signals',
   'bench decode': 'measure decode frames/s on a reproducible frame stream',
+  demo: 'decode the bundled sample drive and print a per-signal summary',
 };
 
 function topHelp(): string {

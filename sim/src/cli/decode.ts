@@ -1,7 +1,21 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CompiledDbc, decodeToObject, loadDbcFile, UsageError, type CanFrame, type CliCommand } from '../../../dbc/index.ts';
+import {
+  CHECKSUM_SCHEMES,
+  checksumSchemeForFile,
+  CompiledDbc,
+  decodeToObject,
+  IntegrityChecker,
+  INTEGRITY_BAD_CHECKSUM,
+  INTEGRITY_BAD_COUNTER,
+  INTEGRITY_TRUNCATED,
+  loadDbcFile,
+  UsageError,
+  type CanFrame,
+  type ChecksumScheme,
+  type CliCommand,
+} from '../../../dbc/index.ts';
 import { parseCandumpLine } from '../readers/candump-line.ts';
 
 /** JSON has no NaN or infinities; write them as strings rather than the `null` JSON.stringify gives. */
@@ -29,7 +43,7 @@ function parseJsonFrame(line: string): CanFrame | string {
 export const decodeCommand: CliCommand = {
   name: 'decode',
   summary: 'decode candump logs or JSON Lines frames to JSON Lines signals',
-  help: `Usage: headunit decode --dbc FILE [--choices] [INPUT]
+  help: `Usage: headunit decode --dbc FILE [--choices] [--integrity auto|none|SCHEME] [INPUT]
 
 INPUT is a candump -l log ("(1436509052.249713) can0 044#2A366C2BBA") or JSON Lines
 frames ({"id":835,"ext":false,"data":"38b4e652e44da7f2"}), detected per line; '-' or
@@ -43,6 +57,9 @@ as the strings "NaN", "Infinity", "-Infinity".
 Options:
   --dbc FILE     DBC file (required)
   --choices      write VAL_ choice names instead of numbers where defined
+  --integrity S  checksum/counter scheme: auto (from the DBC's file name, as opendbc names
+                 them; the default), none, or one of ${CHECKSUM_SCHEMES.join(', ')}.
+                 A frame that fails is written as an error line, not as values.
   -h, --help     show this help
 
 Exit status: 0 when every line was read (even if some frames had errors), 1 on I/O or DBC errors.`,
@@ -50,12 +67,15 @@ Exit status: 0 when every line was read (even if some frames had errors), 1 on I
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { dbc: { type: 'string' }, choices: { type: 'boolean' } },
+      options: { dbc: { type: 'string' }, choices: { type: 'boolean' }, integrity: { type: 'string', default: 'auto' } },
     });
     if (!values.dbc) throw new UsageError('--dbc FILE is required');
+    const scheme = values.integrity === 'auto' ? checksumSchemeForFile(values.dbc) : (values.integrity as ChecksumScheme);
+    if (!CHECKSUM_SCHEMES.includes(scheme)) throw new UsageError(`--integrity must be auto, none or one of ${CHECKSUM_SCHEMES.join(', ')}`);
     if (positionals.length > 1) throw new UsageError('at most one INPUT');
     const input = positionals[0] ?? '-';
     const c = new CompiledDbc(loadDbcFile(values.dbc));
+    const integrity = new IntegrityChecker(c.messages, scheme);
     const source = input === '-' ? io.stdin : createReadStream(input);
     const name = input === '-' ? '<stdin>' : input;
     const lines = createInterface({ input: source, crlfDelay: Infinity });
@@ -74,7 +94,7 @@ Exit status: 0 when every line was read (even if some frames had errors), 1 on I
       if (typeof frame === 'string') {
         out += JSON.stringify({ id: null, error: `${name}:${lineNo}: ${frame}` }) + '\n';
       } else {
-        out += decodeLine(c, frame, values.choices === true, `${name}:${lineNo}`) + '\n';
+        out += decodeLine(c, integrity, frame, values.choices === true, `${name}:${lineNo}`) + '\n';
       }
       if (out.length > 65536) await flush();
     }
@@ -83,12 +103,23 @@ Exit status: 0 when every line was read (even if some frames had errors), 1 on I
   },
 };
 
-function decodeLine(c: CompiledDbc, f: CanFrame, choices: boolean, where: string): string {
+function integrityProblem(flags: number, scheme: string): string | null {
+  if (flags & INTEGRITY_BAD_CHECKSUM) return `checksum mismatch (${scheme})`;
+  if (flags & INTEGRITY_BAD_COUNTER) return `counter did not advance by one (${scheme})`;
+  if (flags & INTEGRITY_TRUNCATED) return `frame too short for its checksum (${scheme})`;
+  return null;
+}
+
+function decodeLine(c: CompiledDbc, integrity: IntegrityChecker, f: CanFrame, choices: boolean, where: string): string {
   if (f.error || f.rtr) return JSON.stringify({ id: f.id, error: `${where}: ${f.error ? 'error frame' : 'remote frame'} carries no signals` });
   const mi = c.messageIndex(f.id, f.extended);
   if (mi < 0) {
     const idText = `0x${f.id.toString(16)}${f.extended ? ' (29-bit)' : ''}`;
     return JSON.stringify({ id: f.id, error: `${where}: id ${idText} is not in the DBC` });
+  }
+  if (integrity.covers(mi)) {
+    const problem = integrityProblem(integrity.check(mi, f.data, 0, f.data.length), integrity.scheme);
+    if (problem) return JSON.stringify({ id: f.id, error: `${where}: ${c.messages[mi]!.name}: ${problem}` });
   }
   const d = decodeToObject(c, mi, f.data, { choices });
   const signals: Record<string, number | string> = {};
