@@ -135,7 +135,8 @@ export class Scanner {
     this.skipSpace();
     UINT.lastIndex = this.pos;
     const m = UINT.exec(this.text);
-    if (!m) throw this.error(expected);
+    // `12x` is not a number followed by a name: refuse it where it starts.
+    if (!m || /[A-Za-z_]/.test(this.text.charAt(UINT.lastIndex))) throw this.error(expected);
     this.pos = UINT.lastIndex;
     return Number(m[0]);
   }
