@@ -130,11 +130,7 @@ export function parseSignal(s: Scanner, out: ParsedDbc, start: number): ParsedSi
   s.expect(',', "',' between factor and offset");
   const offset = s.number('offset');
   s.expect(')', "')' after the offset");
-  s.expect('[', "'[' before minimum|maximum");
-  const minimum = s.number('minimum');
-  s.expect('|', "'|' between minimum and maximum");
-  const maximum = s.number('maximum');
-  s.expect(']', "']' after the maximum");
+  const [minimum, maximum] = s.range();
   const unit = s.string('unit string in double quotes');
   const receivers: string[] = [];
   while (!s.atLineEnd()) {

@@ -189,11 +189,7 @@ export function parseSignalGroup(s: Scanner, out: ParsedDbc, start: number): voi
   const name = s.ident('signal group name');
   const repetitions = s.uint('repetitions');
   s.expect(':', "':' before the group's signals");
-  const signals: string[] = [];
-  while (!s.accept(';')) {
-    if (s.accept(',')) continue;
-    signals.push(s.ident("signal name or ';'"));
-  }
+  const signals = s.nameList('signal name');
   out.signalGroups.push({ rawId, name, repetitions, signals, location });
 }
 
@@ -221,11 +217,7 @@ export function parseTransmitters(s: Scanner, out: ParsedDbc, start: number): vo
   const location = s.location(start);
   const rawId = s.uint('message id');
   s.expect(':', "':' after the message id");
-  const nodes: string[] = [];
-  while (!s.accept(';')) {
-    if (s.accept(',')) continue;
-    nodes.push(s.ident("node name or ';'"));
-  }
+  const nodes = s.nameList('node name');
   out.transmitters.push({ rawId, nodes, location });
 }
 
@@ -234,19 +226,11 @@ export function parseEnvVar(s: Scanner): EnvironmentVariable {
   const name = s.ident('environment variable name');
   s.expect(':', "':' after the environment variable name");
   const type = s.uint('environment variable type (0, 1 or 2)');
-  s.expect('[', "'[' before minimum|maximum");
-  const minimum = s.number('minimum');
-  s.expect('|', "'|'");
-  const maximum = s.number('maximum');
-  s.expect(']', "']'");
+  const [minimum, maximum] = s.range();
   const unit = s.string('unit string');
   const initialValue = s.number('initial value');
   const id = s.number('environment variable id');
   const accessType = s.ident('access type (DUMMY_NODE_VECTORn)');
-  const accessNodes: string[] = [];
-  while (!s.accept(';')) {
-    if (s.accept(',')) continue;
-    accessNodes.push(s.ident("access node or ';'"));
-  }
+  const accessNodes = s.nameList('access node');
   return { name, type, minimum, maximum, unit, initialValue, id, accessType, accessNodes, comment: null };
 }

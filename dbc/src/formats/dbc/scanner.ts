@@ -176,6 +176,26 @@ export class Scanner {
     throw this.error('closing \'"\' of the string that starts here');
   }
 
+  /** Names separated by commas or spaces up to the closing `;` (consumed). */
+  nameList(what: string): string[] {
+    const names: string[] = [];
+    while (!this.accept(';')) {
+      if (this.accept(',')) continue;
+      names.push(this.ident(`${what} or ';'`));
+    }
+    return names;
+  }
+
+  /** `[min|max]` as SG_ and EV_ write a physical range. */
+  range(): [number, number] {
+    this.expect('[', "'[' before minimum|maximum");
+    const min = this.number('minimum');
+    this.expect('|', "'|' between minimum and maximum");
+    const max = this.number('maximum');
+    this.expect(']', "']' after the maximum");
+    return [min, max];
+  }
+
   /** Skips to just after the next `;` that is outside a string; stops at the end of the text. */
   skipPastSemicolon(): void {
     const t = this.text;
