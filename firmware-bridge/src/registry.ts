@@ -11,6 +11,7 @@ export type LinkFactory = (url: LinkUrl, options: LinkOptions) => CanLink;
  */
 const FACTORIES: Partial<Record<LinkScheme, () => Promise<LinkFactory>>> = {
   fake: async () => (await import('./fake-link.ts')).createFakeLink,
+  socketcan: async () => (await import('./socketcan/socketcan-link.ts')).createSocketCanLink,
 };
 
 /**
