@@ -6,3 +6,5 @@ export { SimError, TraceFormatError } from './src/errors.ts';
 export { parseCandumpLine, formatCandumpLine } from './src/readers/candump-line.ts';
 export { decodeCommand } from './src/cli/decode.ts';
 export { demoCommand } from './src/cli/demo.ts';
+export { candumpCommand, formatCandumpScreen } from './src/cli/candump.ts';
+export { cansendCommand } from './src/cli/cansend.ts';

@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   'dbc dump': async () => (await import('../../../dbc/index.ts')).dbcCommands.dump,
   decode: async () => (await import('../../../sim/index.ts')).decodeCommand,
   demo: async () => (await import('../../../sim/index.ts')).demoCommand,
+  candump: async () => (await import('../../../sim/index.ts')).candumpCommand,
+  cansend: async () => (await import('../../../sim/index.ts')).cansendCommand,
   'bench decode': async () => (await import('../../../dbc/index.ts')).dbcCommands.benchDecode,
 };
 
@@ -18,6 +20,8 @@ const SUMMARIES: Record<string, string> = {
   decode: 'decode candump logs or JSON Lines frames to JSON Lines signals',
   'bench decode': 'measure decode frames/s on a reproducible frame stream',
   demo: 'decode the bundled sample drive and print a per-signal summary',
+  candump: 'print the frames of a bus like can-utils candump (-l: log format)',
+  cansend: 'send one frame on a bus (bench tool)',
 };
 
 function topHelp(): string {
