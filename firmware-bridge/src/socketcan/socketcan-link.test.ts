@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const VCAN_VM = fileURLToPath(new URL('../../../../shared/tools/vcan-vm/run.sh', import.meta.url));
 
 /** A fake /proc + /sys tree: what the kernel would show for one interface. */
+const roots: string[] = [];
 function fakeRoot(opts: { can: boolean; iface?: { type: number; flags: string; mtu: number } }): string {
   const root = mkdtempSync(join(tmpdir(), 'sysfs-'));
+  roots.push(root);
   if (opts.can) mkdirSync(join(root, 'proc/net/can'), { recursive: true });
   if (opts.iface) {
     const dir = join(root, 'sys/class/net/can0');
@@ -77,5 +79,7 @@ test('real SocketCAN in the vcan VM: contract, filters, FD, open errors, overflo
   const burst = /burst of .*/.exec(out)?.[0];
   if (burst) console.log(`    ${burst}`);
 });
+
+test.after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
 test.run();

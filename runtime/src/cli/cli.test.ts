@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,5 +102,7 @@ test('decode: a frame whose checksum fails is an error line, not values', () => 
   const off = headunit(['decode', '--integrity', 'none', '--dbc', `${SHARED}dbc/opendbc/toyota_nodsu_pt_generated.dbc`], `{"id":180,"data":"${ok.slice(0, -2)}00"}\n`);
   assert.ok(JSON.parse(off.out).signals);
 });
+
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();
