@@ -55,7 +55,7 @@ const TO_DBC_KEYS = ['signal', 'math', 'map', 'with'] as const;
 
 /** Reads the `dbc` a mapping file names, without checking the rest (to know what to load first). */
 export function mappingDbcFile(file: string): string {
-  const j = new JsonReader(file);
+  const j: JsonReader = new JsonReader(file);
   const doc = j.object(readJsonFile(file), '$');
   return resolve(dirname(file), j.string(doc['dbc'], '$.dbc'));
 }
@@ -177,7 +177,7 @@ function parseActuator(j: JsonReader, dbc: CompiledDbc, raw: unknown, jp: string
  * @throws ConfigError naming the file and the JSON path of the first problem.
  */
 export function loadMapping(file: string, dbc: CompiledDbc, vss: VssCatalogue): Mapping {
-  const j = new JsonReader(file);
+  const j: JsonReader = new JsonReader(file);
   const doc = j.object(readJsonFile(file), '$');
   j.onlyKeys(doc, ['description', 'dbc', 'signals'], '$');
   const signals = Object.entries(j.object(doc['signals'], '$.signals')).map(([path, raw]) => parseEntry(j, dbc, vss, path, raw, `$.signals["${path}"]`));
