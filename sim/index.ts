@@ -8,3 +8,7 @@ export { decodeCommand } from './src/cli/decode.ts';
 export { demoCommand } from './src/cli/demo.ts';
 export { candumpCommand, formatCandumpScreen } from './src/cli/candump.ts';
 export { cansendCommand } from './src/cli/cansend.ts';
+export { loadScenario, valueAt, type Scenario, type Keyframe } from './src/scenario/scenario.ts';
+export { SyntheticVehicle } from './src/scenario/synthetic-vehicle.ts';
+export { ScenarioFeed } from './src/scenario/scenario-feed.ts';
+export type { TraceFormat, TraceReader, TraceWriter, TraceReadOptions, TraceStats } from './src/trace.ts';

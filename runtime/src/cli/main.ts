@@ -5,6 +5,7 @@ import { UsageError, type CliCommand, type CliIo } from '../../../dbc/index.ts';
  * code of the others (cf. python-can's BACKENDS table).
  */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  start: async () => (await import('./start.ts')).startCommand,
   'dbc check': async () => (await import('../../../dbc/index.ts')).dbcCommands.check,
   'dbc dump': async () => (await import('../../../dbc/index.ts')).dbcCommands.dump,
   decode: async () => (await import('../../../sim/index.ts')).decodeCommand,
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
 };
 
 const SUMMARIES: Record<string, string> = {
+  start: 'run the head-unit runtime (default: the demo car on a looped synthetic drive)',
   'dbc check': 'load DBC files, print counts and warnings',
   'dbc dump': 'show the layout of a DBC or of one message',
   decode: 'decode candump logs or JSON Lines frames to JSON Lines signals',

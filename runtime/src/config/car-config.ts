@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECKSUM_SCHEMES, type ChecksumScheme } from '../../../dbc/index.ts';
 import { parseLinkUrl, LinkUrlError } from '../../../firmware-bridge/index.ts';
+import { ConfigError } from '../errors.ts';
 import { JsonReader, readJsonFile } from '../json-file.ts';
 import { mappingDbcFile } from '../mapping/mapping.ts';
 
@@ -80,7 +81,14 @@ export function loadCarConfig(file: string): CarConfig {
         loop: f['loop'] !== false,
       };
     }
-    return { name, link, mapping, checksum, feed, dbc: b['dbc'] !== undefined ? path(j.string(b['dbc'], `${jp}.dbc`)) : mappingDbcFile(mapping) };
+    let dbc: string;
+    try {
+      dbc = b['dbc'] !== undefined ? path(j.string(b['dbc'], `${jp}.dbc`)) : mappingDbcFile(mapping);
+    } catch (err) {
+      if (err instanceof ConfigError && err.file !== file) j.fail(`${jp}.mapping`, err.message);
+      throw err;
+    }
+    return { name, link, mapping, checksum, feed, dbc };
   });
   const http = doc['http'] === undefined ? {} : j.object(doc['http'], '$.http');
   const port = http['port'] === undefined ? 8080 : j.number(http['port'], '$.http.port', 0);

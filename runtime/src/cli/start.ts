@@ -1,0 +1,84 @@
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../../../dbc/index.ts';
+import { DEFAULT_CONFIG, loadCarConfig, type CarConfig } from '../config/car-config.ts';
+import { createHttpServer } from '../http/http-server.ts';
+import { createLogger } from '../log.ts';
+import { Runtime } from '../runtime.ts';
+
+function applyOverrides(cfg: CarConfig, v: { port?: string; data?: string; scenario?: string; trace?: string }): CarConfig {
+  const out = { ...cfg, http: { ...cfg.http }, buses: cfg.buses.map((b) => ({ ...b })) };
+  if (v.port !== undefined) {
+    const port = Number(v.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port, not '${v.port}'`);
+    out.http.port = port;
+  }
+  if (v.data !== undefined) out.dataDir = v.data;
+  if (v.scenario !== undefined || v.trace !== undefined) {
+    const fed = out.buses.find((b) => b.feed !== null);
+    if (!fed) throw new UsageError('--scenario/--trace replace the feed of a fake: bus, and this configuration has none');
+    fed.feed = v.scenario !== undefined ? { scenario: v.scenario, loop: true } : { trace: v.trace!, loop: true };
+  }
+  return out;
+}
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary: 'run the head-unit runtime (default: the demo car on a looped synthetic drive)',
+  help: `Usage: headunit start [--config FILE] [--port N] [--data DIR] [--scenario FILE | --trace FILE]
+
+Runs the head-unit process: opens each configured bus, decodes every frame into VSS
+signals, derives the vehicle state, and serves on http://HOST:PORT
+  /health   /metrics (Prometheus)   /api/signals   /api/vehicle
+  POST /api/actuators/<VSS path> {"value": ...}   (through the action policy)
+With no --config it runs the embedded default (runtime/config/demo-car.json): the demo
+EV fed by a looped synthetic commute. Logs are JSON lines on stderr. Ctrl-C stops
+cleanly (links closed, exit 0).
+
+Options:
+  --config FILE     car configuration (JSON; see README "Car configuration")
+  --port N          HTTP port (default 8080; 0 = any free port)
+  --data DIR        data folder (default ~/.headunit)
+  --scenario FILE   play this synthetic scenario on the demo bus instead
+  --trace FILE      play this trace on the demo bus instead (arrives with the trace player)
+  -h, --help        show this help`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { config: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, scenario: { type: 'string' }, trace: { type: 'string' }, cloud: { type: 'string' } },
+    });
+    if (values.cloud !== undefined) throw new UsageError('--cloud arrives with cloud sync (issue #7); not available yet');
+    const t0 = performance.now();
+    const cfg = applyOverrides(loadCarConfig(values.config ?? DEFAULT_CONFIG), values);
+    const log = createLogger(io.stderr);
+    const rt = await Runtime.create(cfg, log);
+    await rt.start();
+    const server = createHttpServer(rt);
+    server.listen(cfg.http.port, cfg.http.host);
+    try {
+      await once(server, 'listening');
+    } catch (err) {
+      await rt.stop();
+      const e = err as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`cannot serve on ${cfg.http.host}:${cfg.http.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (try --port)' : e.message}`), { code: e.code ?? 'LISTEN' });
+    }
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
+    io.stdout.write(
+      `headunit started in ${Math.round(performance.now() - t0)} ms (${cfg.file})\n` +
+        rt.buses.map((b) => `  bus ${b.name}: ${b.link.url} ${b.pipeline.dbc.db.file}${b.feed ? ' (fed by a looped scenario)' : ''}\n`).join('') +
+        `  ${rt.store.paths.length} VSS signals, ${rt.policy.actuators.length} actuators\n` +
+        `  http://${cfg.http.host}:${port}/  (health, metrics, api)\n` +
+        `Ctrl-C to stop.\n`,
+    );
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    io.stderr.write(`\n${signal}: stopping\n`);
+    server.close();
+    await rt.stop();
+    io.stdout.write('headunit stopped\n');
+    return 0;
+  },
+};
