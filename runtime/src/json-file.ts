@@ -16,13 +16,29 @@ export function readJsonFile(file: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
-    const pos = Number(/position (\d+)/.exec(msg)?.[1] ?? NaN);
+    const pos = errorPosition(text, msg);
     if (Number.isNaN(pos)) throw new ConfigError(file, '$', `invalid JSON: ${msg}`);
     const before = text.slice(0, pos);
     const line = before.split('\n').length;
     const col = pos - before.lastIndexOf('\n');
-    throw new ConfigError(`${file}:${line}:${col}`, '$', `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+    throw new ConfigError(`${file}:${line}:${col}`, '$', `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '').replace(/, \.\.\.?".*$|, ".*$/, '')}`);
   }
+}
+
+/**
+ * Where JSON.parse failed. V8 says either "at position N" or, since Node 20, quotes the text up
+ * to the bad character (`Unexpected token '}', ..."buses": [}" is not valid JSON`); find that.
+ */
+function errorPosition(text: string, msg: string): number {
+  const at = /position (\d+)/.exec(msg);
+  if (at) return Number(at[1]);
+  const ctx = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON/.exec(msg)?.[1];
+  if (ctx) {
+    const i = text.indexOf(ctx);
+    if (i >= 0 && text.indexOf(ctx, i + 1) < 0) return i + ctx.length - 1;
+  }
+  if (/Unexpected end of JSON input/.test(msg)) return text.length;
+  return NaN;
 }
 
 /** Small typed accessors that fail with the JSON path of the value. */
