@@ -14,6 +14,8 @@ import { VssCatalogue } from './vss/catalogue.ts';
 
 /** How often timeouts, vehicle state and subscriber deliveries are evaluated (ms). */
 export const TICK_MS = 20;
+/** Frame timestamps further than this from the local clock are not trusted as signal times (ms). */
+const MAX_STAMP_SKEW_MS = 2000;
 /** Resolution of the event-loop delay histogram; it records whole timer intervals, so lag = value - this. */
 export const LOOP_DELAY_RESOLUTION_MS = 10;
 
@@ -42,6 +44,23 @@ export class Runtime {
   firstSignalAtMs: number | null = null;
   private tick: NodeJS.Timeout | null = null;
   private readers: Promise<void>[] = [];
+  private flushScheduled = false;
+  private dueTimer: NodeJS.Timeout | null = null;
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.store.flush(Date.now());
+    this.scheduleDue();
+  };
+
+  /** Values held back by a subscriber's rate limit go out the moment the limit allows, not at the next tick. */
+  private scheduleDue(): void {
+    const due = this.store.nextDueMs;
+    if (due === Infinity || this.dueTimer) return;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.flushNow();
+    }, Math.max(0, due - Date.now()));
+  }
 
   private constructor(
     readonly config: CarConfig,
@@ -130,8 +149,18 @@ export class Runtime {
 
   private async read(bus: RuntimeBus): Promise<void> {
     for await (const frame of bus.link) {
-      bus.pipeline.handle(frame, Date.now());
+      // A live link stamps frames when they arrived (kernel or adapter time): that is the
+      // signal's time. Frames stamped far from now (a clock jump) fall back to the local clock.
+      const now = Date.now();
+      const at = frame.timestampUs / 1000;
+      bus.pipeline.handle(frame, Math.abs(at - now) < MAX_STAMP_SKEW_MS ? at : now);
       if (this.firstSignalAtMs === null && bus.pipeline.counters.frames > bus.pipeline.counters.unknownIds) this.firstSignalAtMs = Date.now();
+      // Deliver once the frames that arrived together are decoded, not at the next tick: the
+      // latency from frame to subscriber is then one event-loop turn.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushNow);
+      }
     }
   }
 
@@ -140,6 +169,7 @@ export class Runtime {
     for (const b of this.buses) b.pipeline.checkTimeouts(now);
     this.vehicle.update();
     this.store.flush(now);
+    this.scheduleDue();
   }
 
   /** Event-loop lag at a percentile, in seconds (the histogram's resolution taken out). */
@@ -151,7 +181,9 @@ export class Runtime {
   /** Stops feeds and ticks, closes links, waits for the readers to finish. */
   async stop(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
     this.tick = null;
+    this.dueTimer = null;
     for (const b of this.buses) b.feed?.stop();
     await Promise.all(this.buses.map((b) => b.link.close()));
     await Promise.all(this.readers);

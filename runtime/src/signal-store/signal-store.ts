@@ -66,6 +66,8 @@ export class SignalStore {
   private readonly subs = new Map<number, Subscription>();
   private readonly subsBySignal: Subscription[][];
   private nextSubId = 1;
+  /** Earliest time (ms) a value held back by a rate limit may go out; Infinity when none is held. */
+  nextDueMs = Infinity;
 
   constructor(
     readonly paths: readonly string[],
@@ -168,6 +170,7 @@ export class SignalStore {
     if (this.dirtyCount === 0) return;
     const batches = new Map<Subscription, SignalUpdate[]>();
     let keep = 0;
+    this.nextDueMs = Infinity;
     for (let k = 0; k < this.dirtyCount; k++) {
       const i = this.dirtyList[k]!;
       let held = false;
@@ -179,6 +182,7 @@ export class SignalStore {
         if (!qualityChanged && Math.abs(value - sub.lastSentValue[at]!) <= sub.threshold) continue;
         if (!qualityChanged && nowMs - sub.lastSentMs[at]! < sub.minIntervalMs) {
           held = true;
+          this.nextDueMs = Math.min(this.nextDueMs, sub.lastSentMs[at]! + sub.minIntervalMs);
           continue;
         }
         sub.lastSentMs[at] = nowMs;
