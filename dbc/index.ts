@@ -12,6 +12,7 @@ export { CompiledDbc, DECODE_OK, DECODE_TRUNCATED, type DecodeFn, type EncodeFn 
 export {
   decodeToObject,
   encodeFromObject,
+  setOwn,
   type DecodedFrame,
   type DecodeOptions,
   type EncodeOptions,

@@ -89,6 +89,17 @@ test('encoding checks ranges, bit widths, choices and missing signals with typed
   assert.equal([...encodeFromObject(c, 0, { T: 0 }, { fillMissing: true })], [80, 0]);
 });
 
+test('found by the fuzzer: signals named like Object.prototype members decode and encode as themselves', () => {
+  const db = parseDbc('BU_: A\nBO_ 1 A: 2 A\n SG_ __proto__ : 0|8@1+ (1,0) [0|0] "" A\n SG_ constructor : 8|8@1+ (1,0) [0|0] "" A\n', 'p.dbc');
+  const c = new CompiledDbc(db);
+  const d = decodeToObject(c, 0, Uint8Array.of(7, 9));
+  assert.equal(Object.keys(d.signals), ['__proto__', 'constructor']);
+  assert.equal([d.signals['__proto__'], d.signals['constructor']], [7, 9]);
+  assert.equal([...encodeFromObject(c, 0, d.signals)], [7, 9]);
+  const missing = () => encodeFromObject(c, 0, JSON.parse('{"__proto__": 1}') as Record<string, number>);
+  assert.throws(missing, /no value for signal constructor/);
+});
+
 test('floats, 64-bit and big-endian signals encode and decode exactly', () => {
   const db = parseDbc(
     'BU_: A\nBO_ 9 F: 16 A\n SG_ F32 : 7|32@0- (1,0) [0|0] "" A\n SG_ I64 : 32|64@1- (1,0) [0|0] "" A\n SG_ U12 : 99|12@0+ (1,0) [0|0] "" A\n' +

@@ -4,6 +4,15 @@ import type { CompiledDbc } from './compile.ts';
 import { interpret } from './interpret.ts';
 import { inRanges } from './mux-tree.ts';
 
+/**
+ * Sets an own property even for names like `__proto__`, which plain assignment would turn into
+ * a prototype change (a DBC may name a signal anything the grammar allows).
+ */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
 /** One decoded frame in the convenient shape for tools and tests. */
 export interface DecodedFrame {
   id: number;
@@ -33,7 +42,7 @@ export function decodeToObject(c: CompiledDbc, mi: number, data: Uint8Array, opt
       return;
     }
     const name = opts.choices ? sig.choices?.get(raw) : undefined;
-    signals[sig.name] = name ?? raw * sig.factor + sig.offset;
+    setOwn(signals, sig.name, name ?? raw * sig.factor + sig.offset);
   });
   const out: DecodedFrame = { id: m.id, extended: m.extended, name: m.name, signals };
   if (missing.length > 0) out.missing = missing;
@@ -92,7 +101,8 @@ export function encodeFromObject(c: CompiledDbc, mi: number, values: Record<stri
   const visit = (nodes: typeof plan.roots): void => {
     for (const node of nodes) {
       const sig = node.signal;
-      const phys = physicalOf(sig, m.name, values[sig.name], opts);
+      // Own properties only: `constructor` or `toString` must not be found on Object.prototype.
+      const phys = physicalOf(sig, m.name, Object.hasOwn(values, sig.name) ? values[sig.name] : undefined, opts);
       checkRange(sig, m.name, phys, strict);
       slots[base + node.index] = phys;
       const raw = Math.round((phys - sig.offset) / sig.factor);

@@ -11,6 +11,7 @@ import {
   INTEGRITY_BAD_COUNTER,
   INTEGRITY_TRUNCATED,
   loadDbcFile,
+  setOwn,
   UsageError,
   type CanFrame,
   type ChecksumScheme,
@@ -123,6 +124,6 @@ function decodeLine(c: CompiledDbc, integrity: IntegrityChecker, f: CanFrame, ch
   }
   const d = decodeToObject(c, mi, f.data, { choices });
   const signals: Record<string, number | string> = {};
-  for (const [k, v] of Object.entries(d.signals)) signals[k] = jsonValue(v);
+  for (const [k, v] of Object.entries(d.signals)) setOwn(signals, k, jsonValue(v));
   return JSON.stringify(d.missing ? { id: f.id, name: d.name, signals, missing: d.missing } : { id: f.id, name: d.name, signals });
 }

@@ -54,7 +54,6 @@ export class Resolver {
 
   indexMessages(): ParsedMessage[] {
     const kept: ParsedMessage[] = [];
-    const byCanId = new Map<string, ParsedMessage>();
     for (const m of this.parsed.messages) {
       const prior = this.byRawId.get(m.rawId);
       if (prior) {
@@ -65,10 +64,6 @@ export class Resolver {
         this.warn('INDEPENDENT_SIGNALS', `${m.name} parks ${m.signals.length} signal(s) that no frame carries; not decoded`, m.location);
         continue;
       }
-      const key = `${m.extended ? 'x' : 's'}${m.id}`;
-      const same = byCanId.get(key);
-      if (same) this.fail(m.location, `message ${m.name} has the same CAN id 0x${m.id.toString(16)} as ${same.name} (line ${same.location.line})`);
-      byCanId.set(key, m);
       const names = new Set<string>();
       for (const s of m.signals) {
         if (names.has(s.name)) this.fail(s.location, `signal ${s.name} appears twice in message ${m.name}`);
@@ -95,6 +90,14 @@ export function finalize(parsed: ParsedDbc): Database {
     if (m) for (const n of t.nodes) if (!m.senders.includes(n)) m.senders.push(n);
   }
   const db = applyAttributes(r, messages);
+  // After attributes: VFrameFormat can make a message extended, and so collide with another.
+  const byCanId = new Map<string, ParsedMessage>();
+  for (const m of messages) {
+    const key = `${m.extended ? 'x' : 's'}${m.id}`;
+    const same = byCanId.get(key);
+    if (same) r.fail(m.location, `message ${m.name} has the same CAN id 0x${m.id.toString(16)}${m.extended ? ' (29-bit)' : ''} as ${same.name} (line ${same.location.line})`);
+    byCanId.set(key, m);
+  }
   for (const v of parsed.valueDescriptions) {
     if (v.ref.kind !== 'signal') continue;
     const sig = r.signal(v.ref.rawId, v.ref.signal, v.location, 'VAL_');

@@ -113,7 +113,10 @@ export function parseSignal(s: Scanner, out: ParsedDbc, start: number): ParsedSi
     muxValue = m[2] === undefined ? null : Number(m[2]);
   }
   s.expect(':', "':' before the signal's bit layout");
+  const startAt = (s.skipSpace(), s.pos);
   const startBit = s.uint('start bit');
+  // Beyond bit 511 no frame has the bit; larger numbers would also wrap in 32-bit arithmetic.
+  if (startBit > MAX_FRAME_BYTES * 8 - 1) throw s.error(`start bit 0..${MAX_FRAME_BYTES * 8 - 1}`, startAt);
   s.expect('|', "'|' between start bit and length");
   const lenAt = (s.skipSpace(), s.pos);
   const length = s.uint('signal length in bits');

@@ -122,6 +122,17 @@ test('semantic errors that would give wrong values are refused, with their locat
   throwsAt(HEADER + 'BO_ 1 A: 64 X\n SG_ S : 504|16@0+ (1,0) [0|0] "" X\n', DbcSemanticError, 'bus.dbc:12:2: signal S (504|16@0) does not fit in a 64-byte frame');
 });
 
+test('found by the fuzzer: start bits past 511 and ids made equal by VFrameFormat are refused', () => {
+  throwsAt(HEADER + 'BO_ 1 A: 8 X\n SG_ S : 4294967304|8@1+ (1,0) [0|0] "" X\n', DbcSyntaxError, 'bus.dbc:12:10: expected start bit 0..511: " SG_ S : >>!<<4294967304|8@1+ (1,0) [0|0] "" X"');
+  throwsAt(
+    HEADER +
+      'BO_ 100 A: 8 X\n SG_ SA : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2147483748 B: 8 X\n SG_ SB : 8|8@1+ (1,0) [0|0] "" X\n' +
+      'BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN";\nBA_ "VFrameFormat" BO_ 100 1;\n',
+    DbcSemanticError,
+    'bus.dbc:13:1: message B has the same CAN id 0x64 (29-bit) as A (line 11)',
+  );
+});
+
 test('references to things that do not exist are warnings with locations, and nothing is attached elsewhere', () => {
   const db = parseDbc(HEADER + 'BO_ 1 A: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nCM_ SG_ 1 T "no such signal";\nVAL_ 2 S 0 "x";\n', 'bus.dbc');
   assert.equal(db.warnings.map((w) => [w.code, w.location.line]), [['UNKNOWN_SIGNAL', 13], ['UNKNOWN_MESSAGE', 14]]);
