@@ -50,7 +50,7 @@ export interface Mapping {
   byPath: Map<string, SignalMapping>;
 }
 
-const ENTRY_KEYS = ['from', 'math', 'map', 'interval_ms', 'on_change', 'deadband', 'to_dbc'] as const;
+const ENTRY_KEYS = ['from', 'math', 'map', 'invalid', 'interval_ms', 'on_change', 'deadband', 'to_dbc'] as const;
 const TO_DBC_KEYS = ['signal', 'math', 'map', 'with'] as const;
 
 /** Reads the `dbc` a mapping file names, without checking the rest (to know what to load first). */
@@ -102,7 +102,8 @@ function parseEntry(j: JsonReader, dbc: CompiledDbc, vss: VssCatalogue, path: st
   const codec = valueCodec(node, table ? [...table.values()] : []);
   const math = e['math'] === undefined ? null : compileMath(j, e['math'], `${jp}.math`);
   const { factor, offset } = src.signal;
-  const convert = table
+  const invalid = parseInvalid(j, e['invalid'], `${jp}.invalid`, src.signal);
+  const mapped = table
     ? (phys: number) => {
         const v = table.get(Math.round((phys - offset) / factor));
         return v === undefined ? NaN : codec.encode(v);
@@ -110,6 +111,8 @@ function parseEntry(j: JsonReader, dbc: CompiledDbc, vss: VssCatalogue, path: st
     : math
       ? (phys: number) => codec.encode(math(phys))
       : (phys: number) => codec.encode(phys);
+  // Raw values the ECU sends for "signal not available" (SNA) or "invalid" are never values.
+  const convert = invalid.size === 0 ? mapped : (phys: number) => (invalid.has(Math.round((phys - offset) / factor)) ? NaN : mapped(phys));
   const intervalMs = j.optional(e, 'interval_ms', jp, (v, p) => j.number(v, p, 0)) ?? 0;
   const onChange = e['on_change'] === undefined ? true : e['on_change'] === true;
   const deadband = j.optional(e, 'deadband', jp, (v, p) => j.number(v, p, 0)) ?? 0;
@@ -146,6 +149,18 @@ function parseMap(j: JsonReader, raw: unknown, jp: string, signal: Signal, dbcSi
     else out.set(String(other), dbcValue as number | string);
   });
   return out;
+}
+
+/** `invalid: ["SNA", 4095]`: choice names or raw values that mean "no value". */
+function parseInvalid(j: JsonReader, raw: unknown, jp: string, signal: Signal): Set<number> {
+  if (raw === undefined) return new Set();
+  if (!Array.isArray(raw)) j.fail(jp, 'expected an array of choice names or raw numbers');
+  return new Set(raw.map((v, i) => {
+    if (typeof v === 'number') return v;
+    const hit = [...(signal.choices ?? [])].find(([, name]) => name === v);
+    if (!hit) j.fail(`${jp}[${i}]`, `${JSON.stringify(v)} is not a choice of ${signal.name}`);
+    return hit[0];
+  }));
 }
 
 function parseActuator(j: JsonReader, dbc: CompiledDbc, raw: unknown, jp: string): ActuatorMapping {
