@@ -1,0 +1,48 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CanFrame } from '../../../dbc/index.ts';
+import { FakeClock } from './clock.ts';
+import { Player } from './player.ts';
+
+const frame = (tMs: number, id: number, bus = 'can0'): CanFrame => ({ timestampUs: 1_600_000_000_000_000 + tMs * 1000, bus, id, extended: false, fd: false, brs: false, esi: false, rtr: false, error: false, data: Uint8Array.of(id & 0xff) });
+const TRACE = [frame(0, 1), frame(100, 2), frame(250, 3, 'can1'), frame(1000, 4)];
+const source = () => (async function* () { yield* TRACE; })();
+
+function record(clock: FakeClock) {
+  const sent: [number, number][] = [];
+  return { sent, sink: (f: CanFrame) => void sent.push([clock.now(), f.id]) };
+}
+
+test('real-time pacing follows the trace timestamps; speed scales them', async () => {
+  for (const [speed, times] of [[1, [0, 100, 250, 1000]], [2, [0, 50, 125, 500]]] as const) {
+    const clock = new FakeClock();
+    const { sent, sink } = record(clock);
+    const stats = await new Player(source, new Map([['*', sink]]), { speed }, clock).play();
+    assert.equal(sent.map(([t]) => t), [...times]);
+    assert.equal([stats.frames, stats.lateMaxMs], [4, 0]);
+  }
+});
+
+test('as fast as possible, time window, id and bus filters, bus map', async () => {
+  const clock = new FakeClock();
+  const a = record(clock);
+  const b = record(clock);
+  const stats = await new Player(source, new Map([['A', a.sink], ['B', b.sink]]), { speed: Infinity, startAtS: 0.05, stopAtS: 0.9, busMap: new Map([['can0', 'A'], ['can1', 'B']]) }, clock).play();
+  assert.equal([a.sent.map(([, id]) => id), b.sent.map(([, id]) => id), clock.now()], [[2], [3], 0]);
+  assert.is(stats.skipped, 1); // frame 1 before the window; frame 4 ends the replay
+  const c = record(clock);
+  await new Player(source, new Map([['*', c.sink]]), { speed: Infinity, ids: new Set([1, 4]) }, clock).play();
+  assert.equal(c.sent.map(([, id]) => id), [1, 4]);
+});
+
+test('loop plays again until stopped; pause shifts the schedule', async () => {
+  const clock = new FakeClock();
+  const { sent, sink } = record(clock);
+  const p = new Player(source, new Map([['*', (f: CanFrame) => { sink(f); if (sent.length === 6) p.stop(); if (sent.length === 2) { p.pause(); setTimeout(() => { clock.t += 5000; p.resume(); }, 0); } }]]), { loop: true }, clock);
+  const stats = await p.play();
+  assert.equal(sent.map(([, id]) => id), [1, 2, 3, 4, 1, 2]);
+  assert.is(sent[2]![0], 5250); // frame 3 came 150 ms after frame 2, counted from the resume
+  assert.is(stats.loops, 1);
+});
+
+test.run();
