@@ -124,8 +124,8 @@ export class Player extends EventEmitter {
             await this.paused;
             wallStart += this.clock.now() - pausedAt;
           }
-          wait = due - this.clock.now();
-          if (wait > 0) await this.clock.sleep(wait);
+          // Sleeps land early on purpose (see realClock); finish the wait in small steps.
+          for (wait = due - this.clock.now(); wait > 0; wait = due - this.clock.now()) await this.clock.sleep(wait);
           this.recordLate(Math.max(0, this.clock.now() - (wallStart + (rel - startUs) / 1000 / speed)));
         }
         await sink(f);
