@@ -12,3 +12,4 @@ export { loadScenario, valueAt, type Scenario, type Keyframe } from './src/scena
 export { SyntheticVehicle } from './src/scenario/synthetic-vehicle.ts';
 export { ScenarioFeed } from './src/scenario/scenario-feed.ts';
 export type { TraceFormat, TraceReader, TraceWriter, TraceReadOptions, TraceStats } from './src/trace.ts';
+export { Progress, type ProgressOptions } from './src/progress.ts';
