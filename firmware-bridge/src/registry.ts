@@ -1,4 +1,5 @@
 import { BridgeError } from './errors.ts';
+import { createFakeLink } from './fake-link.ts';
 import type { CanLink, LinkOptions } from './link.ts';
 import { parseLinkUrl, type LinkScheme, type LinkUrl } from './link-url.ts';
 
@@ -10,7 +11,9 @@ export type LinkFactory = (url: LinkUrl, options: LinkOptions) => CanLink;
  * (no `socketcan` build, no serialport binding) fails with a typed error naming it.
  */
 const FACTORIES: Partial<Record<LinkScheme, () => Promise<LinkFactory>>> = {
-  fake: async () => (await import('./fake-link.ts')).createFakeLink,
+  // Static, not lazy: the fake has no native parts, and one module instance keeps
+  // `instanceof FakeLink` true under every loader (tsx's CJS hook duplicates lazily imported modules).
+  fake: async () => createFakeLink,
   socketcan: async () => (await import('./socketcan/socketcan-link.ts')).createSocketCanLink,
 };
 
