@@ -16,7 +16,7 @@ console.log('> tsc --noEmit');
 const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', root], { stdio: 'inherit', cwd: root });
 if (tsc.status !== 0) failedSteps++;
 
-const pattern = only ? `${only}.*\\.test\\.ts$` : '\\.test\\.ts$';
+const pattern = only ? `(${only}).*\\.test\\.ts$` : '\\.test\\.ts$';
 console.log(`> uvu -r tsx . ${pattern}`);
 const uvu = spawnSync(bin('uvu'), ['-r', 'tsx', '.', pattern, '-i', 'node_modules'], {
   cwd: root,

@@ -28,7 +28,8 @@ export function parseCandumpLine(line: string): CanFrame | string {
   const error = extended && (raw & CAN_ERR_FLAG) !== 0;
   const id = extended ? raw & 0x1fffffff : raw;
   if (!extended && id > 0x7ff) return `standard id ${idHex} exceeds 0x7FF`;
-  const frame: CanFrame = { timestampUs, bus, id, extended, fd: sep === '##', brs: false, esi: false, rtr: false, error, data: new Uint8Array(0) };
+  // An error frame's 8 digits come from CAN_ERR_FLAG, not from a 29-bit id: it is not extended.
+  const frame: CanFrame = { timestampUs, bus, id, extended: extended && !error, fd: sep === '##', brs: false, esi: false, rtr: false, error, data: new Uint8Array(0) };
   let payload = rest;
   if (frame.fd) {
     const flags = parseInt(payload.charAt(0), 16);
@@ -50,8 +51,10 @@ export function parseCandumpLine(line: string): CanFrame | string {
 
 /** Formats a frame as a `candump -l` line (byte-compatible with can-utils). */
 export function formatCandumpLine(f: CanFrame): string {
-  const sec = Math.floor(f.timestampUs / 1e6);
-  const us = Math.round(f.timestampUs - sec * 1e6);
+  // Round first: rounding only the fraction could give "(1.1000000)".
+  const totalUs = Math.round(f.timestampUs);
+  const sec = Math.floor(totalUs / 1e6);
+  const us = totalUs - sec * 1e6;
   const id = f.extended || f.error
     ? ((f.id | (f.error ? CAN_ERR_FLAG : 0)) >>> 0).toString(16).toUpperCase().padStart(8, '0')
     : f.id.toString(16).toUpperCase().padStart(3, '0');
