@@ -12,4 +12,21 @@ export { loadScenario, valueAt, type Scenario, type Keyframe } from './src/scena
 export { SyntheticVehicle } from './src/scenario/synthetic-vehicle.ts';
 export { ScenarioFeed } from './src/scenario/scenario-feed.ts';
 export type { TraceFormat, TraceReader, TraceWriter, TraceReadOptions, TraceStats } from './src/trace.ts';
+export {
+  openTraceReader,
+  createTraceWriter,
+  detectTraceFormat,
+  formatFromExtension,
+  TRACE_EXTENSIONS,
+  DETECT_BYTES,
+  TraceWriteError,
+  type OpenTraceOptions,
+  type CreateTraceOptions,
+  type BatchTraceReader,
+  type ChunkedReadOptions,
+  type BlfWriteOptions,
+} from './src/trace-io.ts';
+export { Player, type PlayerOptions, type PlayerStats, type FrameSink } from './src/player/player.ts';
+export { realClock, FakeClock, type Clock } from './src/player/clock.ts';
+export { TraceFeed, type BusFeed, type TraceFeedOptions } from './src/player/trace-feed.ts';
 export { Progress, type ProgressOptions } from './src/progress.ts';

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { CompiledDbc, IntegrityChecker, loadDbcFile, MessageTimeouts } from '../../dbc/index.ts';
 import { createLink, FakeLink, txKey, type CanLink } from '../../firmware-bridge/index.ts';
-import { loadScenario, ScenarioFeed, SyntheticVehicle } from '../../sim/index.ts';
+import { loadScenario, openTraceReader, ScenarioFeed, SyntheticVehicle, TraceFeed, type BusFeed } from '../../sim/index.ts';
 import { ActionPolicy, type FrameSender } from './action-policy/action-policy.ts';
 import { BusPipeline } from './bus/bus-pipeline.ts';
 import type { CarConfig } from './config/car-config.ts';
@@ -24,7 +24,7 @@ export interface RuntimeBus {
   link: CanLink;
   pipeline: BusPipeline;
   mapping: Mapping;
-  feed: ScenarioFeed | null;
+  feed: BusFeed | null;
 }
 
 /**
@@ -122,13 +122,22 @@ export class Runtime {
       senders.set(b.name, (frame) => link.send(frame));
       for (const m of actuators) targets.push({ bus: b.name, dbc, integrity: new IntegrityChecker(dbc.messages, b.checksum), mapping: m });
       const pipeline = new BusPipeline(b.name, dbc, integrity, new MessageTimeouts(dbc.messages), mapping, store);
-      let feed: ScenarioFeed | null = null;
-      if (b.feed?.scenario) {
+      let feed: BusFeed | null = null;
+      if (b.feed) {
         if (!(link instanceof FakeLink)) throw new ConfigError(config.file, `$.buses[${b.name}].feed`, 'a feed needs a fake: link');
         const fake = link;
-        feed = new ScenarioFeed(new SyntheticVehicle(loadScenario(b.feed.scenario)), (f) => fake.inject(f, f.timestampUs), b.feed.loop);
-      } else if (b.feed?.trace) {
-        throw new ConfigError(config.file, `$.buses[${b.name}].feed.trace`, 'trace feeds arrive with the trace player (issue #4); use a scenario for now');
+        if (b.feed.scenario) {
+          feed = new ScenarioFeed(new SyntheticVehicle(loadScenario(b.feed.scenario)), (f) => fake.inject(f, f.timestampUs), b.feed.loop);
+        } else if (b.feed.trace) {
+          // Opening detects the format now: a missing or unreadable trace fails before anything starts.
+          const reader = await openTraceReader(b.feed.trace);
+          const feedLog = log.child('trace-feed');
+          feed = new TraceFeed(reader, (f, timestampUs) => fake.inject(f, timestampUs), {
+            loop: b.feed.loop,
+            onError: (err) => feedLog.log('error', 'trace feed stopped', { bus: b.name, trace: b.feed?.trace, error: (err as Error).message }),
+            onEnd: () => feedLog.log('info', 'trace feed ended', { bus: b.name, trace: b.feed?.trace }),
+          });
+        }
       }
       buses.push({ name: b.name, link, pipeline, mapping, feed });
     }

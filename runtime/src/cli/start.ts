@@ -22,6 +22,13 @@ function applyOverrides(cfg: CarConfig, v: { port?: string; data?: string; scena
   return out;
 }
 
+/** How a bus is fed, for the start banner. */
+function feedNote(cfg: CarConfig, bus: string): string {
+  const feed = cfg.buses.find((b) => b.name === bus)?.feed;
+  if (!feed) return '';
+  return ` (fed by ${feed.loop ? 'a looped ' : ''}${feed.trace !== undefined ? `trace ${feed.trace}` : 'scenario'})`;
+}
+
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'run the head-unit runtime (default: the demo car on a looped synthetic drive)',
@@ -40,7 +47,7 @@ Options:
   --port N          HTTP port (default 8080; 0 = any free port)
   --data DIR        data folder (default ~/.headunit)
   --scenario FILE   play this synthetic scenario on the demo bus instead
-  --trace FILE      play this trace on the demo bus instead (arrives with the trace player)
+  --trace FILE      play this trace (candump, ASC, TRC, BLF or CSV), looped, on the demo bus instead
   -h, --help        show this help`,
   async run(args, io) {
     const { values } = parseArgs({
@@ -66,7 +73,7 @@ Options:
     const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
     io.stdout.write(
       `headunit started in ${Math.round(performance.now() - t0)} ms (${cfg.file})\n` +
-        rt.buses.map((b) => `  bus ${b.name}: ${b.link.url} ${b.pipeline.dbc.db.file}${b.feed ? ' (fed by a looped scenario)' : ''}\n`).join('') +
+        rt.buses.map((b) => `  bus ${b.name}: ${b.link.url} ${b.pipeline.dbc.db.file}${feedNote(cfg, b.name)}\n`).join('') +
         `  ${rt.store.paths.length} VSS signals, ${rt.policy.actuators.length} actuators\n` +
         `  http://${cfg.http.host}:${port}/  (health, metrics, api)\n` +
         `Ctrl-C to stop.\n`,

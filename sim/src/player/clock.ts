@@ -2,8 +2,8 @@
 export interface Clock {
   /** Monotonic milliseconds (fractions allowed). */
   now(): number;
-  /** Resolves after about `ms` milliseconds. */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after about `ms` milliseconds, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Timers can fire late by a few ms under load; they aim this much early and event-loop turns finish the wait. */
@@ -12,7 +12,21 @@ const TIMER_MARGIN_MS = 4;
 /** The real clock: `performance.now()`, a timer for most of a wait, event-loop turns for the end of it. */
 export const realClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => (ms > TIMER_MARGIN_MS + 1 ? setTimeout(resolve, ms - TIMER_MARGIN_MS) : setImmediate(resolve))),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      if (ms <= TIMER_MARGIN_MS + 1) return void setImmediate(resolve);
+      // An aborted wait clears its timer, so a stopped replay does not hold the process open.
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms - TIMER_MARGIN_MS);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
 };
 
 /** A clock that only moves when slept on: instant, deterministic tests. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CanFrame } from '../../../dbc/index.ts';
-import { FakeClock } from './clock.ts';
+import { FakeClock, realClock } from './clock.ts';
 import { Player } from './player.ts';
 
 const frame = (tMs: number, id: number, bus = 'can0'): CanFrame => ({ timestampUs: 1_600_000_000_000_000 + tMs * 1000, bus, id, extended: false, fd: false, brs: false, esi: false, rtr: false, error: false, data: Uint8Array.of(id & 0xff) });
@@ -43,6 +43,22 @@ test('loop plays again until stopped; pause shifts the schedule', async () => {
   assert.equal(sent.map(([, id]) => id), [1, 2, 3, 4, 1, 2]);
   assert.is(sent[2]![0], 5250); // frame 3 came 150 ms after frame 2, counted from the resume
   assert.is(stats.loops, 1);
+});
+
+test('stop() ends a long wait for the next frame at once, and its timer does not hold the process', async () => {
+  const gap = () => (async function* () { yield frame(0, 1); yield frame(60_000, 2); })();
+  const sent: number[] = [];
+  const p = new Player(gap, new Map([['*', (f: CanFrame) => void sent.push(f.id)]]), {}, realClock);
+  const began = performance.now();
+  setTimeout(() => p.stop(), 30);
+  const stats = await p.play();
+  assert.ok(performance.now() - began < 1000, `stopped after ${performance.now() - began} ms`);
+  assert.equal([sent, stats.frames, stats.loops], [[1], 1, 0]);
+});
+
+test('a looped trace without frames ends instead of spinning', async () => {
+  const stats = await new Player(() => (async function* () {})(), new Map([['*', () => {}]]), { loop: true }, new FakeClock()).play();
+  assert.equal([stats.frames, stats.loops], [0, 1]);
 });
 
 test.run();

@@ -46,6 +46,11 @@ export class Player extends EventEmitter {
   private paused: Promise<void> | null = null;
   private resumeFn: (() => void) | null = null;
   private stopped = false;
+  /** Wall-clock ms at which the window's start is due (shifted by pauses). */
+  private wallStartMs = 0;
+  private pausedAtMs = 0;
+  /** Aborted by `stop()`: wakes a wait for the next frame at once. */
+  private readonly stopSignal = new AbortController();
   private readonly late: number[] = [];
   private lateSeen = 0;
   readonly stats: PlayerStats = { frames: 0, skipped: 0, loops: 0, lateP50Ms: 0, lateP99Ms: 0, lateMaxMs: 0 };
@@ -60,21 +65,27 @@ export class Player extends EventEmitter {
     super();
   }
 
+  /** Holds the next frame until `resume()`; the rest of the schedule shifts by the pause. */
   pause(): void {
     if (this.paused) return;
+    this.pausedAtMs = this.clock.now();
     this.paused = new Promise((r) => (this.resumeFn = r));
     this.emit('paused');
   }
 
   resume(): void {
+    if (!this.paused) return;
+    this.wallStartMs += this.clock.now() - this.pausedAtMs;
     this.resumeFn?.();
     this.paused = null;
     this.resumeFn = null;
     this.emit('resumed');
   }
 
+  /** Ends the replay: a wait for the next frame ends at once, `play()` resolves after the frame being sent. */
   stop(): void {
     this.stopped = true;
+    this.stopSignal.abort();
     this.resume();
   }
 
@@ -97,6 +108,28 @@ export class Player extends EventEmitter {
     if (ms > this.stats.lateMaxMs) this.stats.lateMaxMs = ms;
   }
 
+  /**
+   * Waits until the frame `relUs` into the window is due (wall start + relUs / speed), through
+   * pauses; records how late it is. False when stopped meanwhile.
+   */
+  private async waitFor(relUs: number, speed: number): Promise<boolean> {
+    for (;;) {
+      if (this.paused) await this.paused;
+      if (this.stopped) return false;
+      const wait = this.wallStartMs + relUs / 1000 / speed - this.clock.now();
+      if (wait <= 0) {
+        this.recordLate(-wait);
+        return true;
+      }
+      // Sleeps land early on purpose (see realClock); the loop finishes the wait in small steps.
+      await this.clock.sleep(wait, this.stopSignal.signal);
+    }
+  }
+
+  private skips(f: CanFrame, relUs: number, startUs: number): boolean {
+    return relUs < startUs || (this.o.ids !== undefined && !this.o.ids.has(f.id)) || (this.o.buses !== undefined && !this.o.buses.has(f.bus));
+  }
+
   /** Plays until the end (or forever with `loop`, until `stop()`); resolves with the stats. */
   async play(): Promise<PlayerStats> {
     const speed = this.o.speed ?? 1;
@@ -104,36 +137,26 @@ export class Player extends EventEmitter {
     const stopUs = this.o.stopAtS === undefined ? Infinity : this.o.stopAtS * 1e6;
     do {
       let firstUs: number | null = null;
-      let wallStart = this.clock.now();
+      this.wallStartMs = this.clock.now();
       for await (const f of this.open()) {
         if (this.stopped) break;
         firstUs ??= f.timestampUs;
         const rel = f.timestampUs - firstUs;
         if (rel >= stopUs) break;
         const sink = this.sinkFor(f.bus);
-        if (rel < startUs || !sink || (this.o.ids && !this.o.ids.has(f.id)) || (this.o.buses && !this.o.buses.has(f.bus))) {
+        if (!sink || this.skips(f, rel, startUs)) {
           this.stats.skipped++;
           continue;
         }
-        if (speed !== Infinity) {
-          const due = wallStart + (rel - startUs) / 1000 / speed;
-          let wait = due - this.clock.now();
-          if (wait > 0) await this.clock.sleep(wait);
-          if (this.paused) {
-            const pausedAt = this.clock.now();
-            await this.paused;
-            wallStart += this.clock.now() - pausedAt;
-          }
-          // Sleeps land early on purpose (see realClock); finish the wait in small steps.
-          for (wait = due - this.clock.now(); wait > 0; wait = due - this.clock.now()) await this.clock.sleep(wait);
-          this.recordLate(Math.max(0, this.clock.now() - (wallStart + (rel - startUs) / 1000 / speed)));
-        }
+        if (speed !== Infinity && !(await this.waitFor(rel - startUs, speed))) break;
         await sink(f);
         this.stats.frames++;
         if ((this.stats.frames & 0x3ff) === 0) this.emit('progress', rel / 1e6);
       }
       if (this.stopped) break;
       this.stats.loops++;
+      // A trace without frames would loop without ever waiting.
+      if (firstUs === null) break;
     } while (this.o.loop && !this.stopped);
     const sorted = [...this.late].sort((a, b) => a - b);
     this.stats.lateP50Ms = sorted[Math.floor(sorted.length * 0.5)] ?? 0;

@@ -1,4 +1,5 @@
 import type { CanFrame } from '../../../dbc/index.ts';
+import type { BusFeed } from '../player/trace-feed.ts';
 import type { SyntheticVehicle } from './synthetic-vehicle.ts';
 
 /** How often the feed wakes to emit the frames that became due (ms). */
@@ -8,7 +9,7 @@ const TICK_MS = 10;
  * Plays a synthetic vehicle in real time into a sink (a fake link's `inject`, the runtime),
  * looping when asked. Frames carry wall-clock timestamps of when they were due.
  */
-export class ScenarioFeed {
+export class ScenarioFeed implements BusFeed {
   private timer: NodeJS.Timeout | null = null;
   private startMs = 0;
   private emittedToMs = 0;
