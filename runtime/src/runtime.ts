@@ -40,6 +40,8 @@ export class Runtime {
   readonly vss: VssCatalogue;
   readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   readonly startedAtMs = Date.now();
+  /** Actuator grants per caller other than `hmi` (an app id, `cloud`): may `caller` request `path`? */
+  readonly grants = new Map<string, (path: string) => boolean>();
   /** Wall time of the first decoded value, for the cold-start figure. */
   firstSignalAtMs: number | null = null;
   private tick: NodeJS.Timeout | null = null;
@@ -81,8 +83,8 @@ export class Runtime {
       targets,
       senders,
       vehicle: this.vehicle,
-      // The driver at the screen may command every actuator; apps and the cloud get grants in their issues.
-      permits: (caller) => caller === 'hmi',
+      // The driver at the screen may command every actuator; apps and the cloud get the grants registered in `grants`.
+      permits: (caller, path) => caller === 'hmi' || (this.grants.get(caller)?.(path) ?? false),
       isVssPath: (p) => vss.get(p) !== undefined,
       log: log.child('action-policy'),
     });

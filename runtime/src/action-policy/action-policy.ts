@@ -87,6 +87,7 @@ export class ActionPolicy extends EventEmitter {
     const state = this.o.vehicle.current.drive;
     for (const r of this.rules) {
       if (!ruleApplies(r, req.path) || !r.states || (r.value !== undefined && r.value !== req.value)) continue;
+      if (r.callers && !r.callers.includes(req.caller)) continue;
       if (!r.states.includes(state)) return deny('VEHICLE_STATE', `${r.because ?? `${req.path} cannot be set now`} (vehicle is ${state})`);
     }
     const limit = this.rules.find((r) => r.maxPerSecond !== undefined && ruleApplies(r, req.path))?.maxPerSecond ?? DEFAULT_MAX_PER_SECOND;

@@ -10,6 +10,8 @@ import type { VssValue } from '../mapping/mapping.ts';
 export interface PolicyRule {
   path: string;
   value?: VssValue;
+  /** Only requests from these callers are subject to the rule (default: everyone). */
+  callers?: string[];
   states?: DriveState[];
   maxPerSecond?: number;
   /** Said to the caller when the state rule refuses. */
@@ -23,6 +25,8 @@ const STANDING: DriveState[] = ['parked', 'off', 'charging'];
 
 /** The default rule table: what a head unit may ask of the car, and when. */
 export const DEFAULT_RULES: PolicyRule[] = [
+  // Nobody in the car watches a remote request while it moves (issue #7).
+  { path: 'Vehicle', callers: ['cloud'], states: STANDING, because: 'remote commands act only while the car stands still' },
   { path: 'Vehicle.Body.Trunk.Rear.IsOpen', value: true, states: STANDING, because: 'the trunk opens only while the car is parked' },
   { path: 'Vehicle.Cabin.Door', value: false, states: STANDING, because: 'doors unlock only while the car is parked' },
   { path: 'Vehicle.Body.Trunk.Rear.IsLocked', value: false, states: STANDING, because: 'the trunk unlocks only while the car is parked' },
