@@ -7,7 +7,12 @@ export type { CanLink, LinkCounters, LinkEvents, LinkOptions, LinkState, Outgoin
 export { txKey } from './src/link.ts';
 export * from './src/errors.ts';
 export { parseLinkUrl, parseBitrate, LINK_SCHEMES, type LinkUrl, type LinkScheme } from './src/link-url.ts';
-export { createLink } from './src/registry.ts';
+export { createLink, LINK_LOADERS, type LinkFactory, type LinkLoader } from './src/registry.ts';
+export { SocketCanLink } from './src/socketcan/socketcan-link.ts';
+export { SlcanLink, type SlcanIdentity } from './src/slcan/slcan-link.ts';
+export { UartBridgeLink } from './src/uart/uart-bridge-link.ts';
+export type { UartBridgeStats } from './src/uart/bridge-stats.ts';
+export { BridgeNackError, BridgeFramingError, McuFaultError } from './src/uart/bridge-errors.ts';
 export { FakeLink } from './src/fake-link.ts';
 export { LinkBase, DEFAULT_RX_QUEUE_FRAMES } from './src/link-base.ts';
 export { FrameQueue } from './src/frame-queue.ts';

@@ -2,32 +2,52 @@ import { BridgeError } from './errors.ts';
 import { createFakeLink } from './fake-link.ts';
 import type { CanLink, LinkOptions } from './link.ts';
 import { parseLinkUrl, type LinkScheme, type LinkUrl } from './link-url.ts';
+import { loadSerialBinding, loadSocketCanAddon } from './native-modules.ts';
+import { createSlcanLink } from './slcan/slcan-link.ts';
+import { createSocketCanLink } from './socketcan/socketcan-link.ts';
+import { createUartBridgeLink } from './uart/uart-bridge-link.ts';
 
 /** Makes a link from a parsed URL. Each kind lives in its own folder and loads only when used. */
 export type LinkFactory = (url: LinkUrl, options: LinkOptions) => CanLink;
 
+/** Loads one link kind: its module and the native part it needs. Rejects when either cannot load. */
+export type LinkLoader = () => Promise<LinkFactory>;
+
 /**
- * Link kind → lazy factory (cf. python-can's BACKENDS). A kind whose native module cannot load
- * (no `socketcan` build, no serialport binding) fails with a typed error naming it.
+ * Link kind → loader (cf. python-can's BACKENDS). The native addons (`socketcan`, the serialport
+ * binding) load only when a URL of their kind is first used, so a machine without one still runs
+ * every other kind. The link classes themselves are plain TypeScript, imported statically: one
+ * module instance keeps `instanceof SlcanLink` true under every loader (tsx's CJS hook duplicates
+ * lazily imported modules).
  */
-const FACTORIES: Partial<Record<LinkScheme, () => Promise<LinkFactory>>> = {
-  // Static, not lazy: the fake has no native parts, and one module instance keeps
-  // `instanceof FakeLink` true under every loader (tsx's CJS hook duplicates lazily imported modules).
+export const LINK_LOADERS: Readonly<Record<LinkScheme, LinkLoader>> = {
   fake: async () => createFakeLink,
-  socketcan: async () => (await import('./socketcan/socketcan-link.ts')).createSocketCanLink,
+  socketcan: async () => {
+    const addon = loadSocketCanAddon();
+    return (url, options) => createSocketCanLink(url, options, addon);
+  },
+  slcan: async () => {
+    const binding = await loadSerialBinding();
+    return (url, options) => createSlcanLink(url, options, binding);
+  },
+  bridge: async () => {
+    const binding = await loadSerialBinding();
+    return (url, options) => createUartBridgeLink(url, options, binding);
+  },
 };
 
 /**
- * Creates (does not open) the link a URL names.
- * @throws LinkUrlError for a malformed URL; BridgeError `LINK_UNAVAILABLE` when its kind cannot load.
+ * Creates (does not open) the link a URL names: `socketcan:can0`, `slcan:/dev/ttyACM0@500k`,
+ * `bridge:/dev/ttyS1`, `fake:bench` (grammar in link-url.ts). A `bus=` parameter names the bus.
+ * @param loaders the kinds this call may use (default LINK_LOADERS; tests and embedders swap some)
+ * @throws LinkUrlError for a malformed URL or a parameter its kind does not accept;
+ *   BridgeError `LINK_UNAVAILABLE` when the kind's module or native addon cannot load.
  */
-export async function createLink(url: string, options: LinkOptions = {}): Promise<CanLink> {
+export async function createLink(url: string, options: LinkOptions = {}, loaders: Readonly<Record<LinkScheme, LinkLoader>> = LINK_LOADERS): Promise<CanLink> {
   const parsed = parseLinkUrl(url);
-  const load = FACTORIES[parsed.scheme];
-  if (!load) throw new BridgeError(`${url}: no ${parsed.scheme} link in this build`, 'LINK_UNAVAILABLE', url);
   let factory: LinkFactory;
   try {
-    factory = await load();
+    factory = await loaders[parsed.scheme]();
   } catch (err) {
     throw new BridgeError(`${url}: the ${parsed.scheme} link cannot load: ${(err as Error).message}`, 'LINK_UNAVAILABLE', url, { cause: err });
   }

@@ -1,7 +1,7 @@
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { SerialPortStream } from '@serialport/stream';
 import type { CanFrame } from '../../../dbc/index.ts';
-import { BridgeError, LinkOpenError, ProtocolError, TxFailedError } from '../errors.ts';
+import { BridgeError, LinkOpenError, LinkUrlError, ProtocolError, TxFailedError } from '../errors.ts';
 import { LinkBase } from '../link-base.ts';
 import type { LinkOptions, OutgoingFrame } from '../link.ts';
 import type { LinkUrl } from '../link-url.ts';
@@ -86,6 +86,7 @@ export class SlcanLink extends LinkBase {
   ) {
     super(url.url, url.target.replace(/^.*\//, ''), options);
     this.path = url.target;
+    checkParams(url);
     this.timer = deps.timer ?? realTimer;
     this.nowUs = deps.nowUs ?? (() => (performance.timeOrigin + performance.now()) * 1000);
     this.random = deps.random ?? Math.random;
@@ -283,6 +284,18 @@ export class SlcanLink extends LinkBase {
   }
 }
 
+/** Query keys an `slcan:` URL may have; a typo must not silently fall back to a default. */
+const SLCAN_PARAMS = ['baud', 'fd', 'timestamps', 'window', 'bus'];
+
+/** @throws LinkUrlError at the column of the first key SLCAN does not know. */
+function checkParams(url: LinkUrl): void {
+  for (const key of url.params.keys()) {
+    if (SLCAN_PARAMS.includes(key)) continue;
+    const at = Math.max(url.url.indexOf(`?${key}=`), url.url.indexOf(`&${key}=`));
+    throw new LinkUrlError(url.url, at + 2, `an slcan parameter: ${SLCAN_PARAMS.join(', ')}`);
+  }
+}
+
 /** Tells "no such device", "permission" and "in use" apart in a binding's open error. */
 function openError(link: string, path: string, err: Error): LinkOpenError {
   const m = err.message;
@@ -293,7 +306,7 @@ function openError(link: string, path: string, err: Error): LinkOpenError {
   return new LinkOpenError(link, 'OPEN_FAILED', `cannot open ${path}: ${m}`, { cause: err });
 }
 
-/** Registry factory for `slcan:` URLs. */
-export function createSlcanLink(url: LinkUrl, options: LinkOptions): SlcanLink {
-  return new SlcanLink(url, options);
+/** Registry factory for `slcan:` URLs; `binding` is the serial binding the registry loaded. */
+export function createSlcanLink(url: LinkUrl, options: LinkOptions, binding?: BindingInterface): SlcanLink {
+  return new SlcanLink(url, options, binding ? { binding } : {});
 }

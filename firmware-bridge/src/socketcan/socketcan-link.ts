@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import type { CanFrame } from '../../../dbc/index.ts';
 import { LinkOpenError, TxFailedError } from '../errors.ts';
 import { LinkBase } from '../link-base.ts';
 import type { LinkOptions, OutgoingFrame } from '../link.ts';
 import type { LinkUrl } from '../link-url.ts';
+import { loadSocketCanAddon } from '../native-modules.ts';
 import { CANFD_MTU, diagnose, interfaceFacts } from './socketcan-diagnose.ts';
 
 /** can_id flag: 29-bit frame format. */
@@ -76,7 +76,7 @@ export class SocketCanLink extends LinkBase {
   constructor(
     url: LinkUrl,
     options: LinkOptions,
-    private readonly addon: () => SocketCanAddon = loadAddon,
+    private readonly addon: () => SocketCanAddon = loadSocketCanAddon,
     private readonly sysRoot = '/',
   ) {
     super(url.url, url.target, options);
@@ -209,11 +209,7 @@ function stopChannel(channel: RawChannel): void {
   setTimeout(() => retiring.delete(channel), RETIRE_MS).unref();
 }
 
-function loadAddon(): SocketCanAddon {
-  return createRequire(import.meta.url)('socketcan') as SocketCanAddon;
-}
-
-/** Registry factory for `socketcan:IFNAME` URLs. */
-export function createSocketCanLink(url: LinkUrl, options: LinkOptions): SocketCanLink {
-  return new SocketCanLink(url, options);
+/** Registry factory for `socketcan:IFNAME` URLs; `addon` is the one the registry already loaded. */
+export function createSocketCanLink(url: LinkUrl, options: LinkOptions, addon?: SocketCanAddon): SocketCanLink {
+  return new SocketCanLink(url, options, addon ? () => addon : loadSocketCanAddon);
 }

@@ -291,7 +291,10 @@ export class UartBridgeLink extends LinkBase {
   }
 }
 
-/** Registry factory for `bridge:/dev/ttyX` URLs. @throws LinkUrlError for bad bridge parameters. */
-export function createUartBridgeLink(url: LinkUrl, options: LinkOptions): UartBridgeLink {
-  return new UartBridgeLink(url, options);
+/**
+ * Registry factory for `bridge:/dev/ttyX` URLs; `binding` is the serial binding the registry loaded.
+ * @throws LinkUrlError for bad bridge parameters.
+ */
+export function createUartBridgeLink(url: LinkUrl, options: LinkOptions, binding?: BindingInterface): UartBridgeLink {
+  return new UartBridgeLink(url, options, binding ? { binding } : {});
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CanFrame, type CliCommand } from '../../../dbc/index.ts';
-import { createLink } from '../../../firmware-bridge/index.ts';
+import { createLinkArg } from './link-arg.ts';
 import { formatCandumpLine } from '../readers/candump-line.ts';
 
 /** can-utils' default candump line: `  vcan0  123   [3]  01 02 03`. */
@@ -18,8 +18,10 @@ export const candumpCommand: CliCommand = {
 
 Opens LINK read-only and prints every frame, like can-utils' candump. LINK is
   socketcan:IFNAME[?filter=ID:MASK,...]    e.g. socketcan:can0, socketcan:vcan0?filter=123:7FF
-  slcan:DEVICE[@BITRATE][?baud=N]          e.g. slcan:/dev/ttyACM0@500k
-  bridge:DEVICE[?baud=N]                   the vehicle-interface MCU over UART
+  slcan:DEVICE[@BITRATE][?baud=N&fd=2M&timestamps=1]
+                                           an SLCAN adapter, e.g. slcan:/dev/ttyACM0@500k
+  bridge:DEVICE[?baud=N&channel=N]         the vehicle-interface MCU over UART, e.g. bridge:/dev/ttyS1
+(the README's "Link URLs" has every parameter)
 
 Options:
   -l, --log          write candump -l log lines ("(sec.usec) bus ID#DATA"), byte-compatible with can-utils
@@ -38,7 +40,7 @@ On exit prints the link's counters (frames, overflows, errors) to stderr.`,
     const count = values.count === undefined ? Infinity : Number(values.count);
     const timeoutMs = values.timeout === undefined ? Infinity : Number(values.timeout);
     if (!(count > 0) || !(timeoutMs > 0)) throw new UsageError('--count and --timeout must be positive numbers');
-    const link = await createLink(positionals[0]!);
+    const link = await createLinkArg(positionals[0]!);
     link.on('warning', (err) => io.stderr.write(`headunit candump: ${err.message}\n`));
     link.on('state', (s, why) => s === 'reconnecting' && io.stderr.write(`headunit candump: link ${s}${why ? `: ${why}` : ''}\n`));
     await link.open();

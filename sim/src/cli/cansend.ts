@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
-import { createLink } from '../../../firmware-bridge/index.ts';
+import { txKey } from '../../../firmware-bridge/index.ts';
+import { createLinkArg } from './link-arg.ts';
 import { parseCandumpLine } from '../readers/candump-line.ts';
 
 export const cansendCommand: CliCommand = {
@@ -15,14 +16,15 @@ can-utils' cansend syntax:
   123##1<data>          CAN FD; the digit after ## is the flags nibble (1 = bit-rate switch)
   123#R                 remote request
 
-This is a bench tool: the link is opened with every id allowed to transmit. In the car,
-only the runtime's action policy sends, on links whose allow-list it sets.`,
+This is a bench tool: the link is opened with exactly FRAME's id on its transmit allow-list
+(on a bridge: the allow-list the MCU is told, so its firmware must permit that id). In the
+car, only the runtime's action policy sends, on links whose allow-list it sets.`,
   async run(args, io) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals.length !== 2) throw new UsageError('give LINK and FRAME');
     const parsed = parseCandumpLine(`(0.0) x ${positionals[1]}`);
     if (typeof parsed === 'string') throw new UsageError(`FRAME ${positionals[1]}: ${parsed}`);
-    const link = await createLink(positionals[0]!, { txAllow: 'all' });
+    const link = await createLinkArg(positionals[0]!, { txAllow: new Set([txKey(parsed.id, parsed.extended)]) });
     await link.open();
     try {
       await link.send({ id: parsed.id, extended: parsed.extended, data: parsed.data, fd: parsed.fd, brs: parsed.brs, rtr: parsed.rtr });
