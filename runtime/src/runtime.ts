@@ -42,6 +42,8 @@ export class Runtime {
   readonly startedAtMs = Date.now();
   /** Actuator grants per caller other than `hmi` (an app id, `cloud`): may `caller` request `path`? */
   readonly grants = new Map<string, (path: string) => boolean>();
+  /** More Prometheus text appended to `/metrics` (the cloud's outbox and counters, ...). */
+  readonly metricSources: (() => string)[] = [];
   /** Wall time of the first decoded value, for the cold-start figure. */
   firstSignalAtMs: number | null = null;
   private tick: NodeJS.Timeout | null = null;

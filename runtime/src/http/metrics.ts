@@ -37,5 +37,5 @@ export function prometheusText(rt: Runtime): string {
   metric('headunit_process_heap_used_bytes', 'gauge', 'V8 heap in use.', [[{}, mem.heapUsed]]);
   metric('headunit_process_cpu_seconds_total', 'counter', 'CPU time (user + system).', [[{}, (cpu.user + cpu.system) / 1e6]]);
   metric('headunit_subscriptions', 'gauge', 'Active signal subscriptions.', [[{}, rt.store.subscriptionCount]]);
-  return out.join('\n') + '\n';
+  return out.join('\n') + '\n' + rt.metricSources.map((f) => f()).join('');
 }
