@@ -5,7 +5,9 @@
  * RuntimeError                 base: `code`
  * ├── ConfigError              the car configuration or a mapping is invalid (file, JSON path, line:col when known)
  * ├── ExpressionError          a transform expression does not parse (column)
- * └── PolicyDeniedError        the action policy refused an actuator request (reason code)
+ * ├── PolicyDeniedError        the action policy refused an actuator request (reason code)
+ * ├── HmiBuildError            the HMI bundle does not build (file:line:col)
+ * └── TemplateError            an app's template is malformed (app id, JSON path)
  * ```
  */
 export class RuntimeError extends Error {
@@ -51,5 +53,30 @@ export class PolicyDeniedError extends RuntimeError {
     readonly reason: string,
   ) {
     super(message, 'POLICY_DENIED');
+  }
+}
+
+export class HmiBuildError extends RuntimeError {
+  override name = 'HmiBuildError';
+  constructor(
+    readonly reason: string,
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${file}:${line}:${column}: ${reason}`, 'HMI_BUILD');
+  }
+}
+
+export class TemplateError extends RuntimeError {
+  override name = 'TemplateError';
+  constructor(
+    /** The app whose template it is. */
+    readonly appId: string,
+    /** JSON path of the offending value, e.g. `$.items[3].primary`. */
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`app ${appId}: template ${path}: ${reason}`, 'TEMPLATE');
   }
 }

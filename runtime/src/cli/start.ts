@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
 import { DEFAULT_CONFIG, loadCarConfig, type CarConfig } from '../config/car-config.ts';
 import { createHttpServer } from '../http/http-server.ts';
+import { HmiServer } from '../hmi/hmi-server.ts';
 import { createLogger } from '../log.ts';
 import { Runtime } from '../runtime.ts';
 
@@ -60,11 +61,14 @@ Options:
     const log = createLogger(io.stderr);
     const rt = await Runtime.create(cfg, log);
     await rt.start();
-    const server = createHttpServer(rt);
+    const hmi = await HmiServer.create(rt, { log: log.child('hmi') });
+    const server = createHttpServer(rt, [hmi.routes]);
+    hmi.attach(server);
     server.listen(cfg.http.port, cfg.http.host);
     try {
       await once(server, 'listening');
     } catch (err) {
+      await hmi.close();
       await rt.stop();
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot serve on ${cfg.http.host}:${cfg.http.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (try --port)' : e.message}`), { code: e.code ?? 'LISTEN' });
@@ -75,7 +79,7 @@ Options:
       `headunit started in ${Math.round(performance.now() - t0)} ms (${cfg.file})\n` +
         rt.buses.map((b) => `  bus ${b.name}: ${b.link.url} ${b.pipeline.dbc.db.file}${feedNote(cfg, b.name)}\n`).join('') +
         `  ${rt.store.paths.length} VSS signals, ${rt.policy.actuators.length} actuators\n` +
-        `  http://${cfg.http.host}:${port}/  (health, metrics, api)\n` +
+        `  http://${cfg.http.host}:${port}/  (the touchscreen HMI; health, metrics, api)\n` +
         `Ctrl-C to stop.\n`,
     );
     const signal = await new Promise<string>((resolve) => {
@@ -83,6 +87,7 @@ Options:
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     io.stderr.write(`\n${signal}: stopping\n`);
+    await hmi.close();
     server.close();
     await rt.stop();
     io.stdout.write('headunit stopped\n');

@@ -36,18 +36,22 @@ export function signalsJson(rt: Runtime): Record<string, { value: unknown; quali
   return out;
 }
 
+/** More routes mounted on the same server (the HMI's page and bundle, ...): true when it answered. */
+export type HttpRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
 /**
  * The runtime's HTTP surface on the HMI port: `/health`, `/metrics` (Prometheus),
  * `/api/signals`, `/api/vehicle`, and `POST /api/actuators/<VSS path>` with `{"value": ...}`
- * for the driver at the screen (caller `hmi`, through the action policy like everyone else).
+ * for the driver at the screen (caller `hmi`, through the action policy like everyone else),
+ * then each of `extra` in turn.
  */
-export function createHttpServer(rt: Runtime): Server {
+export function createHttpServer(rt: Runtime, extra: HttpRoutes[] = []): Server {
   return createServer((req, res) => {
-    void route(rt, req, res).catch((err: Error) => send(res, 400, { error: err.message }));
+    void route(rt, req, res, extra).catch((err: Error) => send(res, 400, { error: err.message }));
   });
 }
 
-async function route(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(rt: Runtime, req: IncomingMessage, res: ServerResponse, extra: HttpRoutes[]): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/health') {
     const links = Object.fromEntries(rt.buses.map((b) => [b.name, b.link.state]));
@@ -66,5 +70,6 @@ async function route(rt: Runtime, req: IncomingMessage, res: ServerResponse): Pr
     const d = await rt.policy.request({ caller: 'hmi', path: act[1]!, value: body.value as number | boolean | string });
     return send(res, d.allowed ? 200 : 403, d);
   }
+  for (const r of extra) if (await r(req, res, url)) return;
   send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
 }
