@@ -29,4 +29,9 @@ export {
 export { Player, type PlayerOptions, type PlayerStats, type FrameSink } from './src/player/player.ts';
 export { realClock, FakeClock, type Clock } from './src/player/clock.ts';
 export { TraceFeed, type BusFeed, type TraceFeedOptions } from './src/player/trace-feed.ts';
+export { summarizeTrace, frameSeconds, type TraceSummary, type BusSummary, type IdSummary, type BusRates } from './src/trace-summary.ts';
+export { replayCommand } from './src/cli/replay.ts';
+export { recordCommand } from './src/cli/record.ts';
+export { traceInfoCommand } from './src/cli/trace-info.ts';
+export { traceConvertCommand } from './src/cli/trace-convert.ts';
 export { Progress, type ProgressOptions } from './src/progress.ts';

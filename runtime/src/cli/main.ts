@@ -13,6 +13,10 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   candump: async () => (await import('../../../sim/index.ts')).candumpCommand,
   cansend: async () => (await import('../../../sim/index.ts')).cansendCommand,
   'bench decode': async () => (await import('../../../dbc/index.ts')).dbcCommands.benchDecode,
+  replay: async () => (await import('../../../sim/index.ts')).replayCommand,
+  record: async () => (await import('../../../sim/index.ts')).recordCommand,
+  'trace info': async () => (await import('../../../sim/index.ts')).traceInfoCommand,
+  'trace convert': async () => (await import('../../../sim/index.ts')).traceConvertCommand,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -24,6 +28,10 @@ const SUMMARIES: Record<string, string> = {
   demo: 'decode the bundled sample drive and print a per-signal summary',
   candump: 'print the frames of a bus like can-utils candump (-l: log format)',
   cansend: 'send one frame on a bus (bench tool)',
+  replay: 'play a trace onto links in real time, faster, or as fast as possible',
+  record: 'record a link to a trace file (candump, ASC, TRC, BLF or CSV)',
+  'trace info': 'summarise a trace: format, frames, duration, ids with rates, bus load',
+  'trace convert': 'convert a trace between candump, ASC, TRC, BLF and CSV',
 };
 
 function topHelp(): string {
