@@ -22,14 +22,16 @@ export async function startEmbeddedBroker(o: { host?: string; port?: number } = 
   server.listen(o.port ?? 0, host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | null = null;
   return {
     broker,
     server,
     url: `mqtt://${host}:${port}`,
     port,
-    close: async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
   };
 }

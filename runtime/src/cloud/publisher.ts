@@ -80,14 +80,14 @@ export class OutboxPublisher extends EventEmitter {
       this.conn
         .publish(m.topic, m.payload, { qos: 1, retain: m.retain, ...(m.responseTopic ? { responseTopic: m.responseTopic } : {}), ...(m.correlationData ? { correlationData: m.correlationData } : {}) })
         .then(
-          () => this.onAck(m, gen),
+          () => this.onAck(m),
           (err: Error) => this.onFail(m, gen, err),
         );
     }
   }
 
-  private onAck(m: OutboxMessage, gen: number): void {
-    if (gen === this.conn.generation) this.inFlight.delete(m.seq);
+  private onAck(m: OutboxMessage): void {
+    // Stays "in flight" until its row is deleted in flushAcks, so no pump reads it again meanwhile.
     this.acked.push({ m, sentMs: Date.now() });
     if (!this.ackScheduled) {
       this.ackScheduled = true;
@@ -112,6 +112,7 @@ export class OutboxPublisher extends EventEmitter {
     const done = this.acked;
     this.acked = [];
     this.outbox.ack(done.map((a) => a.m.seq));
+    for (const a of done) this.inFlight.delete(a.m.seq);
     this.ledger.record(done.map(({ m, sentMs }) => ({ sentMs, mid: m.mid, topic: m.topic, dataClass: m.dataClass, kind: m.kind, bytes: m.payload.length, samples: m.samples })));
     this.emit('acked', done.length);
     this.kick();
