@@ -23,7 +23,8 @@ Where frames go:
   --map BUS=LINKURL       trace bus BUS goes to this link (repeatable); buses with neither
                           a --map nor a --to are skipped
   LINKURL is socketcan:IFNAME, slcan:DEVICE[@BITRATE], bridge:DEVICE or fake:NAME.
-  Replay links are opened with every id allowed to transmit (a bench tool, like cansend).
+  Replay links are opened with every id allowed to transmit (a bench tool). An MCU bridge
+  refuses that unless its URL says bridge:DEVICE?allowAll=1 (bench firmware only).
 
 Timing and selection:
   --speed X               X times real time (default 1; 0.5 = half speed)
