@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The app platform's SQLite file under the data folder (WAL, so the sandbox worker can share it). */
+export const APP_DB_FILE = 'apps.db';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  app_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_app ON ledger(app_id, seq);
+CREATE TABLE IF NOT EXISTS grants (
+  app_id TEXT NOT NULL,
+  permission TEXT NOT NULL,
+  state TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  PRIMARY KEY (app_id, permission)
+);
+CREATE TABLE IF NOT EXISTS logs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  app_id TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
+CREATE TABLE IF NOT EXISTS storage (
+  app_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (app_id, key)
+);
+`;
+
+/** Opens (creating) `<dataDir>/apps.db` in WAL mode with the platform's tables. */
+export function openAppDb(dataDir: string): Database.Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, APP_DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 2000');
+  db.exec(SCHEMA);
+  return db;
+}

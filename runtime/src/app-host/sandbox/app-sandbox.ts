@@ -1,0 +1,127 @@
+import { EventEmitter, once } from 'node:events';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { GrantState } from '../permissions/tiers.ts';
+import type { AppEventKind, AppMetrics, AppSpec, FromWorker, GuestErrorInfo, HostOp, SignalTuple, ToWorker } from './protocol.ts';
+
+/** Answers an app's request on the main thread (the policy, cloud, network); rejects with a GuestErrorInfo. */
+export type RequestHandler = (appId: string, op: HostOp, args: unknown) => Promise<unknown>;
+
+/** One event from an app (see `AppEventKind`). */
+export interface SandboxEvent {
+  appId: string;
+  kind: AppEventKind;
+  detail: Record<string, unknown>;
+}
+
+/** Starts a worker through a bootstrap that registers tsx (Node 20 ignores `--import` for worker entries). */
+function startWorker(dataDir: string | null): Worker {
+  const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
+  // import.meta.resolve is missing under the CommonJS test loader; resolve the ESM entry by path.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, execArgv: [], workerData: { dataDir } });
+}
+
+/**
+ * The main thread's side of the app thread: sends loads, grant changes and one batch of
+ * deliveries per tick; answers requests through `onRequest`; emits `event` (SandboxEvent) and
+ * keeps the latest per-app metrics. If the worker itself dies, `event` reports it for every app.
+ */
+export class AppSandbox extends EventEmitter {
+  metrics: Record<string, AppMetrics> = {};
+  private readonly worker: Worker;
+  private closed = false;
+
+  private constructor(
+    worker: Worker,
+    private readonly onRequest: RequestHandler,
+  ) {
+    super();
+    this.worker = worker;
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (err) => this.emit('event', { appId: '-', kind: 'error', detail: { message: `app thread failed: ${err.message}` } } satisfies SandboxEvent));
+  }
+
+  /** Starts the app thread; `dataDir` holds the storage (null: in memory). */
+  static async start(dataDir: string | null, onRequest: RequestHandler): Promise<AppSandbox> {
+    const w = startWorker(dataDir);
+    const sb = new AppSandbox(w, onRequest);
+    await new Promise<void>((resolve, reject) => {
+      const onMsg = (m: FromWorker): void => {
+        if (m.t !== 'ready') return;
+        w.off('message', onMsg);
+        resolve();
+      };
+      w.on('message', onMsg);
+      w.once('error', reject);
+      w.once('exit', (code) => reject(new Error(`the app thread exited with code ${code} before it was ready`)));
+    });
+    return sb;
+  }
+
+  private post(m: ToWorker): void {
+    if (!this.closed) this.worker.postMessage(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'event') this.emit('event', { appId: m.appId, kind: m.kind, detail: m.detail } satisfies SandboxEvent);
+    else if (m.t === 'metrics') this.metrics = m.apps;
+    else if (m.t === 'request') {
+      this.onRequest(m.appId, m.op, m.args).then(
+        (value) => this.post({ t: 'reply', id: m.id, appId: m.appId, ok: true, value }),
+        (err: GuestErrorInfo | Error) => this.post({ t: 'reply', id: m.id, appId: m.appId, ok: false, error: err instanceof Error ? { name: 'Unavailable', message: err.message } : err }),
+      );
+    }
+  }
+
+  /** Starts an app (replacing a running one with the same id); `started` or `stopped` follows as an event. */
+  load(app: AppSpec): void {
+    this.post({ t: 'load', app });
+  }
+
+  unload(appId: string): void {
+    this.post({ t: 'unload', appId });
+  }
+
+  /** The driver restarts a stopped or quarantined app. */
+  restart(appId: string): void {
+    this.post({ t: 'restart', appId });
+  }
+
+  grants(appId: string, grants: Record<string, GrantState>): void {
+    this.post({ t: 'grants', appId, grants });
+  }
+
+  /** One tick: values per app, and the vehicle state when it changed. */
+  tick(signals: Record<string, SignalTuple[]>, state: unknown | null): void {
+    this.post({ t: 'tick', signals, state });
+  }
+
+  deliver(appId: string, kind: 'cloud' | 'command' | 'ui-action', data: unknown): void {
+    this.post({ t: 'deliver', appId, kind, data });
+  }
+
+  /** Waits for the next event matching `pred` (tests, the CLI). */
+  async waitFor(pred: (e: SandboxEvent) => boolean, timeoutMs = 5000): Promise<SandboxEvent> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      for (;;) {
+        const [e] = (await once(this, 'event', { signal: ac.signal })) as [SandboxEvent];
+        if (pred(e)) return e;
+      }
+    } catch (err) {
+      if (ac.signal.aborted) throw new Error(`no matching app event within ${timeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,83 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { openAppDb } from '../ledger/app-db.ts';
+import { AppStorage } from './app-storage.ts';
+import { warmUp } from './guest-instance.ts';
+import type { FromWorker, GuestErrorInfo, ToWorker } from './protocol.ts';
+import { AppSupervisor } from './supervisor.ts';
+
+/** How often per-app metrics are reported to the main thread (ms). */
+const METRICS_EVERY_MS = 1000;
+
+/**
+ * The app thread: every app's QuickJS instance lives here, off the decode thread. It takes
+ * batched deliveries per tick from the main thread and sends back events and requests (the
+ * action policy, cloud and network stay on the main thread).
+ */
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const dataDir = (workerData as { dataDir: string | null }).dataDir;
+  const db: Database.Database | null = dataDir ? openAppDb(dataDir) : null;
+  const apps = new Map<string, AppSupervisor>();
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: GuestErrorInfo) => void }>();
+  let nextId = 1;
+  const post = (m: FromWorker): void => port.postMessage(m);
+  const io = {
+    event: (appId: string, kind: Parameters<AppSupervisor['deliverOther']>[0] & string, detail: Record<string, unknown>) => post({ t: 'event', appId, kind: kind as never, detail }),
+    request: (appId: string, op: never, args: unknown) =>
+      new Promise<unknown>((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        post({ t: 'request', id, appId, op, args });
+      }),
+  };
+  const handle = async (m: ToWorker): Promise<void> => {
+    switch (m.t) {
+      case 'load': {
+        const id = m.app.manifest.id;
+        apps.get(id)?.unload();
+        const sup = new AppSupervisor(m.app, io, new AppStorage(id, m.app.manifest.permissions.storageKb * 1024, db));
+        apps.set(id, sup);
+        await sup.start();
+        return;
+      }
+      case 'unload':
+        apps.get(m.appId)?.unload();
+        apps.delete(m.appId);
+        return;
+      case 'restart':
+        await apps.get(m.appId)?.restart();
+        return;
+      case 'grants':
+        apps.get(m.appId)?.setGrants(m.grants);
+        return;
+      case 'tick':
+        for (const [id, sup] of apps) sup.deliver(m.signals[id], m.state);
+        return;
+      case 'reply': {
+        const w = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.ok) w?.resolve(m.value);
+        else w?.reject(m.error!);
+        return;
+      }
+      case 'deliver':
+        apps.get(m.appId)?.deliverOther(m.kind, m.data);
+        return;
+      default:
+        return;
+    }
+  };
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    // Loads are async (instantiation); keep every message in arrival order behind them.
+    queue = queue.then(() => handle(m)).catch((err: Error) => post({ t: 'event', appId: '-', kind: 'error', detail: { message: err.stack ?? err.message } }));
+  });
+  setInterval(() => {
+    post({ t: 'metrics', apps: Object.fromEntries([...apps].map(([id, s]) => [id, s.metrics()])) });
+  }, METRICS_EVERY_MS).unref();
+  await warmUp();
+  post({ t: 'ready' });
+}
+
+void main();

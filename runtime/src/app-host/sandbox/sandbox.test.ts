@@ -1,0 +1,205 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testManifest, testSpec } from '../test/fixtures.ts';
+import { AppSandbox, type SandboxEvent } from './app-sandbox.ts';
+
+const events: SandboxEvent[] = [];
+let sb: AppSandbox;
+const requests: { appId: string; op: string; args: unknown }[] = [];
+
+test.before(async () => {
+  sb = await AppSandbox.start(null, async (appId, op, args) => {
+    requests.push({ appId, op, args });
+    if (op === 'set') return { allowed: true };
+    throw { name: 'Unavailable', message: `${op} not in this test` };
+  });
+  sb.on('event', (e: SandboxEvent) => events.push(e));
+});
+test.after(async () => {
+  await sb.close();
+});
+
+const logsOf = (id: string): string[] => events.filter((e) => e.appId === id && e.kind === 'log').map((e) => String(e.detail['message']));
+/** The first event (already seen or still to come) that matches. */
+async function until(pred: (e: SandboxEvent) => boolean, timeoutMs = 15_000): Promise<SandboxEvent> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const e = events.find(pred);
+    if (e) return e;
+    if (Date.now() > end) throw new Error(`no matching app event within ${timeoutMs} ms; last: ${JSON.stringify(events.slice(-5))}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const waitLog = (id: string, text: string): Promise<SandboxEvent> => until((e) => e.appId === id && e.kind === 'log' && String(e.detail['message']).includes(text));
+
+test('an app starts, gets batched values and the vehicle state, and answers through its capabilities', async () => {
+  const m = testManifest('echo', { signals: [{ path: 'Vehicle.Exterior.AirTemperature', maxRateHz: 10 }] });
+  sb.load(testSpec(m, `
+    headunit.vehicle.subscribe('Vehicle.Exterior.AirTemperature', (v) => console.log('temp', v, JSON.stringify(headunit.vehicle.get('Vehicle.Exterior.AirTemperature'))));
+    headunit.onVehicleState((s) => console.log('state', s.drive));
+  `));
+  const started = await until((e) => e.appId === 'test.echo' && e.kind === 'started');
+  assert.type(started.detail['ms'], 'number');
+  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 21.5, 1000, 'valid']] }, { drive: 'parked' });
+  await waitLog('test.echo', 'temp');
+  assert.ok(logsOf('test.echo').includes('state parked'));
+  assert.ok(logsOf('test.echo').includes('temp 21.5 {"value":21.5,"timeMs":1000,"quality":"valid"}'));
+});
+
+test('escape probes: no process, require or host objects; the host prototype stays clean', async () => {
+  const m = testManifest('escape');
+  sb.load(testSpec(m, `
+    const out = [];
+    out.push(typeof process, typeof require, typeof globalThis.__caps, typeof Deno, typeof WebAssembly);
+    out.push(String(new Function('return typeof process')()));
+    out.push(String((() => { try { return headunit.app.onStart.constructor('return typeof process')(); } catch (e) { return e.name; } })()));
+    Object.prototype.polluted = 'yes';
+    try { (() => { 'use strict'; headunit.vehicle = null; })(); } catch (e) { out.push(e.name); }
+    out.push(Object.isFrozen(headunit.vehicle) ? 'frozen' : 'open');
+    Array.prototype.push = function () { return 'hijacked'; };
+    console.log('probe ' + out.join(','));
+  `));
+  const e = await waitLog('test.escape', 'probe ');
+  assert.is(e.detail['message'], 'probe undefined,undefined,undefined,undefined,undefined,undefined,undefined,TypeError,frozen');
+  assert.is(({} as Record<string, unknown>)['polluted'], undefined);
+  assert.is([1].push(2), 2);
+});
+
+test('an infinite loop is interrupted within the deadline, strikes, and is quarantined then restarted', async () => {
+  const m = testManifest('loop');
+  sb.load(testSpec(m, `setInterval(() => { for (;;) {} }, 10);`));
+  const strike = await until((e) => e.appId === 'test.loop' && e.kind === 'strike');
+  assert.is(strike.detail['fault'], 'interrupted');
+  // How soon it is stopped is measured by scripts/bench-apps.ts, not asserted here (shared CI cores).
+  assert.ok((strike.detail['ms'] as number) >= 20);
+  const q = await until((e) => e.appId === 'test.loop' && e.kind === 'quarantine');
+  assert.is(q.detail['fault'], 'interrupted');
+  await until((e) => e.appId === 'test.loop' && e.kind === 'restart');
+  sb.unload('test.loop');
+});
+
+test('an interrupt cannot be caught by the app', async () => {
+  sb.load(testSpec(testManifest('catcher'), `setTimeout(() => { for (;;) { try { for (;;) {} } catch (e) {} } }, 10);`));
+  const s = await until((e) => e.appId === 'test.catcher' && e.kind === 'strike');
+  assert.is(s.detail['fault'], 'interrupted');
+  sb.unload('test.catcher');
+});
+
+test('deep recursion is a stack overflow strike, not a crash of the thread', async () => {
+  sb.load(testSpec(testManifest('recurse'), `function f(n) { return f(n + 1) + 1; } setTimeout(() => f(0), 10);`));
+  const s = await until((e) => e.appId === 'test.recurse' && e.kind === 'strike');
+  assert.is(s.detail['fault'], 'stack');
+  sb.unload('test.recurse');
+});
+
+test('a memory bomb hits the bounded memory and the app is quarantined; a caught bomb too', async () => {
+  sb.load(testSpec(testManifest('bomb'), `const a = []; setTimeout(() => { for (let i = 0; ; i++) a.push(new Array(100000).fill(i)); }, 10);`));
+  const q = await until((e) => e.appId === 'test.bomb' && e.kind === 'quarantine');
+  assert.is(q.detail['fault'], 'oom');
+  sb.unload('test.bomb');
+  sb.load(testSpec(testManifest('bomb2'), `const a = []; setTimeout(() => { try { for (let i = 0; ; i++) a.push(new Array(100000).fill(i)); } catch (e) {} }, 10);`));
+  const q2 = await until((e) => e.appId === 'test.bomb2' && e.kind === 'quarantine');
+  assert.is(q2.detail['fault'], 'oom');
+  sb.unload('test.bomb2');
+  // A slow bomb (small pieces on a timer) is stopped by the deadline or the bound, whichever comes first.
+  sb.load(testSpec(testManifest('bomb3'), `const a = []; setInterval(() => { for (;;) a.push('x'.repeat(1000) + Math.random()); }, 10);`));
+  const q3 = await until((e) => e.appId === 'test.bomb3' && e.kind === 'quarantine');
+  assert.ok(['oom', 'interrupted'].includes(q3.detail['fault'] as string));
+  sb.unload('test.bomb3');
+});
+
+test('a giant string runs out of memory instead of growing the host', async () => {
+  const before = process.memoryUsage().rss;
+  sb.load(testSpec(testManifest('giant'), `setTimeout(() => { let s = 'x'; for (let i = 0; i < 40; i++) s = s + s; console.log(s.length); }, 10);`));
+  const s = await until((e) => e.appId === 'test.giant' && e.kind === 'quarantine');
+  assert.is(s.detail['fault'], 'oom');
+  assert.ok(process.memoryUsage().rss - before < 200e6);
+  sb.unload('test.giant');
+});
+
+test('a promise storm is cut off and struck', async () => {
+  sb.load(testSpec(testManifest('promises'), `const spin = () => Promise.resolve().then(spin); setTimeout(spin, 10);`));
+  const s = await until((e) => e.appId === 'test.promises' && e.kind === 'strike');
+  assert.ok(['jobs', 'interrupted'].includes(s.detail['fault'] as string), String(s.detail['fault']));
+  sb.unload('test.promises');
+});
+
+test('a timer storm is capped at the timer limit with a typed error', async () => {
+  sb.load(testSpec(testManifest('timers'), `
+    let n = 0, err = '';
+    try { for (;;) { setInterval(() => {}, 0); n++; } } catch (e) { err = e.name + ' ' + (e instanceof headunit.errors.LimitExceeded); }
+    console.log('timers ' + n + ' ' + err);
+  `));
+  const e = await waitLog('test.timers', 'timers ');
+  assert.is(e.detail['message'], 'timers 64 LimitExceeded true');
+  sb.unload('test.timers');
+});
+
+test('a corrupt bundle stops the app with the reason, and the others keep running', async () => {
+  sb.load(testSpec(testManifest('corrupt'), `this is not javascript {{{`));
+  const s = await until((e) => e.appId === 'test.corrupt' && e.kind === 'stopped');
+  assert.match(String(s.detail['why']), /SyntaxError/);
+  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 22, 2000, 'valid']] }, null);
+  await waitLog('test.echo', 'temp 22');
+});
+
+test('undeclared and ungranted capabilities are refused with PermissionDenied and reported', async () => {
+  const m = testManifest('nosy', { signals: [{ path: 'Vehicle.Speed', maxRateHz: 5 }], actuators: ['Vehicle.Body.Trunk.Rear.IsOpen'] });
+  sb.load(testSpec(m, `
+    const E = headunit.errors;
+    const r = [];
+    try { headunit.vehicle.get('Vehicle.CurrentLocation.Latitude'); } catch (e) { r.push(e.name); }
+    try { headunit.vehicle.get('Vehicle.Speed'); } catch (e) { r.push(e.name + ':' + e.pending); }
+    try { headunit.notify({ title: 'hi' }); } catch (e) { r.push(e.name); }
+    headunit.vehicle.set('Vehicle.Body.Trunk.Rear.IsOpen', true).then(() => r.push('set'), (e) => r.push(e.name)).then(() => console.log('nosy ' + r.join(',')));
+  `));
+  const e = await waitLog('test.nosy', 'nosy ');
+  assert.is(e.detail['message'], 'nosy PermissionDenied,PermissionDenied:true,PermissionDenied,PermissionDenied');
+  assert.ok(events.some((x) => x.appId === 'test.nosy' && x.kind === 'denied' && x.detail['use'] === 'vehicle.get(Vehicle.CurrentLocation.Latitude)'));
+  assert.ok(events.some((x) => x.appId === 'test.nosy' && x.kind === 'consent-request' && x.detail['permission'] === 'signal:Vehicle.Speed'));
+  assert.is(requests.filter((r) => r.appId === 'test.nosy').length, 0);
+});
+
+test('an action flood is refused in the app thread after the per-second limit', async () => {
+  const m = testManifest('flood', { actuators: ['Vehicle.Body.Trunk.Rear.IsOpen'] });
+  sb.load(testSpec(m, `
+    let ok = 0, limited = 0;
+    const all = [];
+    for (let i = 0; i < 500; i++) all.push(headunit.vehicle.set('Vehicle.Body.Trunk.Rear.IsOpen', true).then(() => ok++, (e) => { if (e.name === 'LimitExceeded') limited++; }));
+    Promise.all(all).then(() => console.log('flood ' + ok + ' ' + limited));
+  `, { trusted: true }));
+  const e = await waitLog('test.flood', 'flood ');
+  const [, ok, limited] = String(e.detail['message']).split(' ').map(Number);
+  assert.ok(ok! <= 16 && ok! > 0, `ok=${ok}`);
+  assert.is(ok! + limited!, 500);
+  assert.is(requests.filter((r) => r.appId === 'test.flood').length, ok);
+  await until((x) => x.appId === 'test.flood' && x.kind === 'flood');
+});
+
+test('invalid and oversized templates are refused and recorded', async () => {
+  const m = testManifest('ui', { ui: ['tile'] });
+  sb.load(testSpec(m, `
+    const r = [];
+    for (const t of [{ kind: 'tile', title: 'x'.repeat(20000) }, { kind: 'list', title: 'l', items: [] }, { kind: 'tile', title: 'ok', script: '<img onerror>' }, { kind: 'tile', title: 'Fine', value: '21.5', unit: '°C' }]) {
+      try { headunit.ui.render(t); r.push('ok'); } catch (e) { r.push(e.name); }
+    }
+    console.log('ui ' + r.join(','));
+  `));
+  const e = await waitLog('test.ui', 'ui ');
+  assert.is(e.detail['message'], 'ui InvalidArgument,InvalidArgument,InvalidArgument,ok');
+  assert.is(events.filter((x) => x.appId === 'test.ui' && x.kind === 'ui-invalid').length, 3);
+  const ui = events.find((x) => x.appId === 'test.ui' && x.kind === 'ui');
+  assert.equal(ui?.detail['template'], { kind: 'tile', title: 'Fine', value: '21.5', unit: '°C' });
+});
+
+test('a revoked grant takes effect at the next call', async () => {
+  const m = testManifest('revoke', { signals: [{ path: 'Vehicle.Speed', maxRateHz: 5 }] });
+  const spec = testSpec(m, `headunit.ui; setInterval(() => { try { headunit.vehicle.get('Vehicle.Speed'); console.log('read ok'); } catch (e) { console.log('read ' + e.name); } }, 20);`, { grants: { 'signal:Vehicle.Speed': 'granted' } });
+  sb.load(spec);
+  await waitLog('test.revoke', 'read ok');
+  sb.grants('test.revoke', { 'signal:Vehicle.Speed': 'denied' });
+  await waitLog('test.revoke', 'read PermissionDenied');
+  sb.unload('test.revoke');
+});
+
+test.run();
