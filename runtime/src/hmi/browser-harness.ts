@@ -17,6 +17,9 @@ import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { memoryLogger } from '../log.ts';
 import { Runtime } from '../runtime.ts';
+import { cloudRoutes } from '../cloud/cloud-http.ts';
+import { attachCloud, type RuntimeCloud } from '../cloud/runtime-cloud.ts';
+import { DEFAULT_TELEMETRY_POLICY } from '../cloud/telemetry-policy.ts';
 import type { HmiBundle } from './hmi-bundle.ts';
 import { HmiServer } from './hmi-server.ts';
 
@@ -48,27 +51,35 @@ export function scenarioWindow(file: string, dir: string, fromS: number, toS: nu
 
 export interface RunningHead {
   rt: Runtime;
+  /** Cloud sync with an embedded broker, when asked for. */
+  cloud: RuntimeCloud | null;
   hmi: HmiServer;
   server: Server;
   base: string;
   stop(): Promise<void>;
 }
 
-/** Starts the demo car's runtime on a scenario file, the HMI on it, and HTTP on 127.0.0.1:0. */
-export async function startHead(scenario: string, loop: boolean, bundle: HmiBundle): Promise<RunningHead> {
+/**
+ * Starts the demo car's runtime on a scenario file, the HMI on it, and HTTP on 127.0.0.1:0;
+ * with `cloudDir`, also cloud sync on an embedded broker (data in that folder, telemetry
+ * batched every 100 ms) and its `/api/cloud`.
+ */
+export async function startHead(scenario: string, loop: boolean, bundle: HmiBundle, cloudDir?: string): Promise<RunningHead> {
   const cfg = loadCarConfig(DEFAULT_CONFIG);
   const car = { ...cfg, buses: cfg.buses.map((b) => ({ ...b, feed: { scenario, loop } })) };
   const log = memoryLogger();
   const rt = await Runtime.create(car, log);
   await rt.start();
+  const cloud = cloudDir ? await attachCloud(rt, { dataDir: cloudDir, log: log.child('cloud'), telemetry: { batchMs: 100, policy: DEFAULT_TELEMETRY_POLICY } }) : null;
   const hmi = await HmiServer.create(rt, { log: log.child('hmi'), bundle });
-  const server = createHttpServer(rt, [hmi.routes]);
+  const server = createHttpServer(rt, [hmi.routes, ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
   hmi.attach(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     rt,
+    cloud,
     hmi,
     server,
     base,
@@ -76,6 +87,7 @@ export async function startHead(scenario: string, loop: boolean, bundle: HmiBund
       await hmi.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await cloud?.close();
       await rt.stop();
     },
   };

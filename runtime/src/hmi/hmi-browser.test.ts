@@ -25,6 +25,14 @@ const figures: Record<string, string> = {};
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from our own API
 const api = async (head: RunningHead, path: string): Promise<any> => (await fetch(head.base + path)).json();
 const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+/** Polls an async condition every 100 ms. */
+async function until(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const text = (page: Page, testId: string): Promise<string> => page.getByTestId(testId).innerText();
 
 /** Every visible button, switch and text field on the page is at least 48 x 48 CSS px. */
@@ -224,6 +232,46 @@ test('driving: the decoded speed moves live (<= 10 redraws/s), the trunk is refu
     assert.equal(await smallTargets(page), []);
     assert.ok(await fits(page), 'home fits 1920x720 without scrolling');
     await shot(page, '14-home-driving-1920x720');
+  } finally {
+    await page.close();
+    await head.stop();
+  }
+});
+
+test('privacy: consent switched off on the screen stops that telemetry; switched on starts it; the ledger shows what left', async () => {
+  // Minute 2:50 onwards at 10x: driving, speed and battery values changing every second.
+  const data = join(tmp.dir, 'cloud-data');
+  const head = await startHead(scenarioWindow(COMMUTE, tmp.dir, 170, 600, 10), false, bundle, data);
+  const page = await chromium.context.newPage();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the cloud's API
+  const sentAfter = async (cls: string, ms: number): Promise<number> => ((await api(head, `/api/cloud/ledger?limit=1000&category=${cls}`)).entries as any[]).filter((e) => e.sentMs > ms).length;
+  try {
+    await page.goto(head.base + '/');
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('consent-energy').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=cloud-state]')?.textContent === 'Cloud', undefined, { timeout: 10_000 });
+    assert.is(await page.getByTestId('consent-energy').getAttribute('aria-checked'), 'true');
+    assert.is(await page.getByTestId('consent-driving').getAttribute('aria-checked'), 'false', 'driving data stays in the car by default');
+    const t0 = Date.now();
+    await until(async () => (await sentAfter('energy', 0)) > 0, 8000, 'energy telemetry before');
+    assert.is(await sentAfter('driving', 0), 0);
+
+    await page.getByTestId('consent-driving').click();
+    await page.getByTestId('consent-energy').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=consent-energy]')?.getAttribute('aria-checked') === 'false');
+    assert.is(await page.getByTestId('consent-driving').getAttribute('aria-checked'), 'true');
+    const switched = Date.now();
+    const state = await api(head, '/api/cloud/consent');
+    assert.equal([state.categories.energy.granted, state.categories.driving.granted], [false, true]);
+    // What was in flight may still be acknowledged; nothing enqueued after the switch may leave.
+    await until(async () => (await sentAfter('driving', switched + 1000)) > 0, 8000, 'driving telemetry after consent');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.is(await sentAfter('energy', switched + 1000), 0, 'no energy telemetry after consent was switched off');
+    await page.locator('[data-testid=ledger-totals] tr[data-class=driving]').waitFor();
+    figures['consent round trip'] = `energy sent before the switch: ${await sentAfter('energy', t0 - 60_000)}, after: ${await sentAfter('energy', switched + 1000)}`;
+    await shot(page, '20-privacy-consent');
+    await page.getByTestId('ledger-entries').scrollIntoViewIfNeeded();
+    await shot(page, '21-privacy-ledger');
   } finally {
     await page.close();
     await head.stop();

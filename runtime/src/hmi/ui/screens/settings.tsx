@@ -1,5 +1,6 @@
 import { useHmi } from '../context.ts';
 import type { Preferences } from '../preferences.ts';
+import { PrivacyPanel } from './privacy.tsx';
 
 function Choice<K extends keyof Preferences>({ label, k, options }: { label: string; k: K; options: [Preferences[K], string][] }) {
   const { prefs, setPrefs } = useHmi();
@@ -32,10 +33,7 @@ export function SettingsScreen() {
         <Choice label="Speed and distance" k="speedUnit" options={[['km/h', 'km/h, km'], ['mph', 'mph, mi']]} />
         <Choice label="Temperature" k="temperatureUnit" options={[['celsius', '°C'], ['fahrenheit', '°F']]} />
       </section>
-      <section class="tile pending" data-testid="privacy-pending">
-        <h3>Privacy</h3>
-        <p>Pending: consent per data category, privacy mode and the ledger of what left the car appear once cloud sync serves <code>/api/cloud</code>.</p>
-      </section>
+      <PrivacyPanel />
       <section class="tile pending" data-testid="apps-settings-pending">
         <h3>Apps and permissions</h3>
         <p>Pending: installed apps, their permissions (grant, revoke) and each app's audit record appear once the app platform serves <code>/api/apps</code>.</p>
