@@ -17,12 +17,15 @@ import { parseLinkUrl } from '../firmware-bridge/src/link-url.ts';
 import { UartBridgeLink } from '../firmware-bridge/src/uart/uart-bridge-link.ts';
 import { McuBridgeEmulator } from '../sim/src/emulators/mcu-bridge.ts';
 import { socatAvailable, startPtyPair } from '../sim/src/emulators/pty-pair.ts';
+import { formatSites, sampleAllocations, type AllocationReport } from './alloc-sampler.ts';
 
 const HELP = `Usage: node --import tsx scripts/bench-bridge.ts [options]
 
 Measures the UART bridge: the codec's decode rate (COBS, CRC-16, batch checks, record walk),
 its delivery rate into CanFrame objects, its encode rate, and frames per second carried over a
-socat PTY pair from the MCU emulator (a child process) to the host link, CRC-checked.
+socat PTY pair from the MCU emulator (a child process) to the host link, CRC-checked; then heap
+bytes allocated per frame (V8's sampling heap profiler, freed objects included) in the codec
+and in the whole receive path of a second, untimed PTY run.
 
 Options:
   --frames N   frames to send over the PTY (default 500000)
@@ -95,6 +98,32 @@ function codecFigures(): string[] {
   ];
 }
 
+/** Heap bytes per frame: the codec's check-and-walk, its delivery into CanFrames, the whole receive path. */
+async function allocationFigures(frames: number, batch: number): Promise<void> {
+  const { bytes, frames: streamFrames } = encodeStream(Math.ceil(frames / CODEC_BATCH), CODEC_BATCH);
+  const reader = new BatchReader();
+  let sink = 0;
+  const walk = new PacketDecoder((p) => {
+    if (reader.check(p.buf, p.payloadOffset, p.payloadLength) === null) while (reader.next()) sink += reader.id;
+  });
+  walk.push(bytes); // warm up
+  const decode = await sampleAllocations(() => walk.push(bytes));
+  const delivery = new BatchDelivery('bench', 0, (f: CanFrame) => void (sink += f.data.length));
+  const deliver = new PacketDecoder((p) => void delivery.batch(p));
+  deliver.push(bytes);
+  const delivered = await sampleAllocations(() => {
+    delivery.restart(0, 0);
+    deliver.push(bytes);
+  });
+  const path = (await ptyFigure(frames, batch, true)).alloc!;
+  console.log(`  allocation (V8 sampling heap profiler, bytes per frame; sink ${sink > 0 ? 'ok' : 'empty'}):`);
+  console.log(`    codec decode (COBS, CRC, batch check, record walk): ${(decode.bytes / streamFrames).toFixed(1)} B`);
+  console.log(`    codec deliver (into CanFrame objects):              ${(delivered.bytes / streamFrames).toFixed(0)} B`);
+  for (const line of formatSites(delivered, streamFrames)) console.log(line);
+  console.log(`    whole receive path over the PTY (${frames} frames):     ${(path.bytes / frames).toFixed(0)} B (serial reads, decoder, queue, for-await)`);
+  for (const line of formatSites(path, frames)) console.log(line);
+}
+
 /** Child process: the MCU emulator on `path`, sending `frames` frames as fast as the UART drains. */
 async function emulatorMain(path: string, frames: number, batch: number): Promise<void> {
   const emu = new McuBridgeEmulator({ path, baudRate: 3_000_000, batchFrames: batch, batchDelayMs: 1 });
@@ -113,7 +142,7 @@ async function emulatorMain(path: string, frames: number, batch: number): Promis
   process.on('SIGTERM', () => void emu.close().then(() => process.exit(0)));
 }
 
-async function ptyFigure(frames: number, batch: number): Promise<{ line: string; fps: number }> {
+async function ptyFigure(frames: number, batch: number, sample = false): Promise<{ line: string; fps: number; alloc: AllocationReport | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bridge-'));
   const pair = await startPtyPair(join(dir, 'host'), join(dir, 'mcu'));
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--emulator', pair.b, '--frames', String(frames), '--batch', String(batch)], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -132,18 +161,21 @@ async function ptyFigure(frames: number, batch: number): Promise<{ line: string;
       }
       seen = link.counters.rxFrames;
     }, 2000);
-    for await (const _ of link) {
-      last = performance.now();
-      if (first === 0) first = last;
-      if (link.counters.rxFrames >= frames) break;
-    }
+    const receive = async (): Promise<void> => {
+      for await (const _ of link) {
+        last = performance.now();
+        if (first === 0) first = last;
+        if (link.counters.rxFrames >= frames) break;
+      }
+    };
+    const alloc = sample ? await sampleAllocations(receive) : (await receive(), null);
     clearInterval(watchdog);
     if (stalled) throw new Error(`stalled after ${link.counters.rxFrames} frames`);
     const fps = (link.counters.rxFrames - 1) / ((last - first) / 1000);
     const s = link.bridgeStats;
     const d = s.decoder;
     const line = `  over a PTY (emulator process → socat → host link, CRC-checked, ${batch} per batch): ${Math.round(fps)} frames/s, ${(d.bytes / 1e6 / ((last - first) / 1000)).toFixed(1)} MB/s (${link.counters.rxFrames} delivered, ${s.framesLost} lost, ${d.crcErrors} CRC errors, ${link.counters.rxOverflows} queue overflows)`;
-    return { line, fps };
+    return { line, fps, alloc };
   } finally {
     await link.close();
     child.kill('SIGTERM');
@@ -172,6 +204,7 @@ async function main(): Promise<number> {
   const { line, fps } = await ptyFigure(frames, batch);
   console.log(line);
   console.log(`  target >= ${TARGET_FPS} frames/s over the PTY: ${fps >= TARGET_FPS ? 'met' : 'NOT met'} (${(fps / TARGET_FPS).toFixed(1)}x)`);
+  await allocationFigures(Math.min(frames, 100_000), batch);
   return fps >= TARGET_FPS ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@ import { SlcanDecoder, encodeFrame } from '../firmware-bridge/src/slcan/slcan-co
 import { SlcanLink } from '../firmware-bridge/src/slcan/slcan-link.ts';
 import { socatAvailable, startPtyPair } from '../sim/src/emulators/pty-pair.ts';
 import { SlcanAdapter } from '../sim/src/emulators/slcan-adapter.ts';
+import { formatSites, sampleAllocations, type AllocationReport } from './alloc-sampler.ts';
 
 /** The issue's target for SLCAN over a PTY, frames/s. */
 const PTY_TARGET = 200_000;
@@ -25,6 +26,9 @@ Measures SLCAN receive throughput:
   1. the pure decoder (SlcanDecoder) on an in-memory stream, median of --rounds rounds
   2. frames/s over a socat PTY pair: the adapter emulator (own process) writes --frames frames
      as fast as the PTY takes them; an SlcanLink reads, decodes and delivers them in order
+  3. heap bytes allocated per frame (V8's sampling heap profiler, freed objects included):
+     one CanFrame with its data as the yardstick, the decoder, and the whole receive path
+     (serial reads, decoder, queue, async iteration) in a second, untimed PTY run
 Needs socat. Exit code 1 when the PTY figure is below ${PTY_TARGET / 1000}k frames/s.`;
 
 /** Frame k of the benchmark stream: a mix of ids and lengths 0-8, every 8th one 29-bit. */
@@ -51,7 +55,7 @@ function benchDecoder(frames: number, rounds: number): { median: number; bytesPe
   return { median: rates[Math.floor(rates.length / 2)]!, bytesPerFrame: stream.length / frames };
 }
 
-async function benchPty(frames: number): Promise<{ rate: number; seconds: number; errors: number; overflows: number; outOfOrder: number }> {
+async function benchPty(frames: number, sample = false): Promise<{ rate: number; seconds: number; errors: number; overflows: number; outOfOrder: number; alloc: AllocationReport | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-slcan-'));
   const pair = await startPtyPair(join(dir, 'host'), join(dir, 'adapter'));
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--emulator', pair.b, '--frames', String(frames)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -65,20 +69,48 @@ async function benchPty(frames: number): Promise<{ rate: number; seconds: number
     let n = 0;
     let outOfOrder = 0;
     let t0 = 0;
-    for await (const f of link) {
-      if (n === 0) t0 = performance.now();
-      const want = frameAt(n);
-      if (f.id !== want.id || f.data.length !== want.data.length) outOfOrder++;
-      if (++n === frames) break;
-    }
+    const receive = async (): Promise<void> => {
+      for await (const f of link) {
+        if (n === 0) t0 = performance.now();
+        // Checked without building frame n again: that would allocate in the measured loop.
+        if (f.extended !== (n % 8 === 0) || f.data.length !== n % 9 || (f.data.length > 0 && f.data[0] !== (n & 0xff))) outOfOrder++;
+        if (++n === frames) break;
+      }
+    };
+    const alloc = sample ? await sampleAllocations(receive) : (await receive(), null);
     const seconds = (performance.now() - t0) / 1000;
-    return { rate: frames / seconds, seconds, errors: link.counters.rxErrors, overflows: link.counters.rxOverflows, outOfOrder };
+    return { rate: frames / seconds, seconds, errors: link.counters.rxErrors, overflows: link.counters.rxOverflows, outOfOrder, alloc };
   } finally {
     await link.close();
     child.kill();
     await pair.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Heap bytes per frame: a bare CanFrame, the decoder, and the link's whole receive path. */
+async function allocationFigures(frames: number): Promise<void> {
+  const stream = Buffer.concat(Array.from({ length: frames }, (_, k) => encodeFrame(frameAt(k), 'bench')));
+  const lengths = Array.from({ length: frames }, (_, k) => k % 9);
+  let sink = 0;
+  const yardstick = await sampleAllocations(() => {
+    for (let k = 0; k < frames; k++) {
+      const f = { timestampUs: k, bus: 'bench', id: k, extended: false, fd: false, brs: false, esi: false, rtr: false, error: false, data: new Uint8Array(lengths[k]!) };
+      sink += f.data.length;
+    }
+  });
+  const dec = new SlcanDecoder('bench', 'bench', { frame: (f) => void (sink += f.data.length), ack: () => undefined, reply: () => undefined, error: (e) => { throw e; } });
+  dec.push(stream, 1); // warm up
+  const decoder = await sampleAllocations(() => {
+    for (let at = 0; at < stream.length; at += 4096) dec.push(stream.subarray(at, at + 4096), 1);
+  });
+  const path = (await benchPty(frames, true)).alloc!;
+  console.log(`allocation (V8 sampling heap profiler, ${frames} frames, bytes per frame; sink ${sink > 0 ? 'ok' : 'empty'}):`);
+  console.log(`  one CanFrame + its data, the yardstick: ${(yardstick.bytes / frames).toFixed(0)} B`);
+  console.log(`  decoder (bytes in → CanFrame):          ${(decoder.bytes / frames).toFixed(0)} B`);
+  for (const line of formatSites(decoder, frames)) console.log(line);
+  console.log(`  whole receive path over the PTY:        ${(path.bytes / frames).toFixed(0)} B (serial reads, decoder, queue, for-await)`);
+  for (const line of formatSites(path, frames)) console.log(line);
 }
 
 /** Child process: the emulator on `path`, blasting frames once the host opened the channel. */
@@ -106,6 +138,7 @@ async function main(): Promise<number> {
   if (!socatAvailable()) return (console.error('bench-slcan: socat is not installed (apt-get install socat); no PTY figure'), 1);
   const pty = await benchPty(frames);
   console.log(`PTY:     ${(pty.rate / 1000).toFixed(0)}k frames/s (${frames} frames in ${pty.seconds.toFixed(2)} s, ${((pty.rate * dec.bytesPerFrame) / 1e6).toFixed(1)} MB/s; rxErrors ${pty.errors}, overflows ${pty.overflows}, out of order ${pty.outOfOrder})`);
+  await allocationFigures(Math.min(frames, 100_000));
   const met = pty.rate >= PTY_TARGET && pty.errors === 0 && pty.outOfOrder === 0;
   console.log(`  target >= ${PTY_TARGET / 1000}k frames/s: ${met ? 'met' : 'NOT met'} (${(pty.rate / PTY_TARGET).toFixed(2)}x)`);
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`);
