@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main } from '../../../runtime/src/cli/main.ts';
@@ -9,6 +11,7 @@ import { frame, readAll, SAMPLES } from '../../test/trace-fixtures.ts';
 import { openTraceReader } from '../trace-io.ts';
 import { frameSeconds } from '../trace-summary.ts';
 
+const BIN = fileURLToPath(new URL('../../../runtime/bin/headunit.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'headunit-trace-info-'));
 /** 1 s of can0 0x100 at 100 Hz and can1 0x18FEF100 at 10 Hz, 8 bytes each. */
 const TRACE = join(dir, 'two.trc'); // candump content: the extension must not decide
@@ -84,8 +87,11 @@ test('trace convert: candump -> BLF -> ASC -> candump keeps every frame', async 
   const after = await readAll(await openTraceReader(back));
   const key = (f: (typeof before)[number]): string => `${f.timestampUs} ${f.id} ${f.extended} ${Buffer.from(f.data).toString('hex')}`;
   assert.equal(after.map(key), before.map(key));
-  assert.is((await headunit(['trace', 'convert', TRACE, TRACE])).code, 2);
-  assert.is((await headunit(['trace', 'convert', TRACE, join(dir, 'x.mf4')])).code, 1);
+  // Exit codes from the real executable (in-process, tsx may load the UsageError class twice).
+  const same = spawnSync(process.execPath, [BIN, 'trace', 'convert', TRACE, TRACE], { encoding: 'utf8' });
+  assert.equal([same.status, same.stderr.split('\n')[0]], [2, 'headunit trace convert: IN and OUT are the same file']);
+  const unknown = spawnSync(process.execPath, [BIN, 'trace', 'convert', TRACE, join(dir, 'x.mf4')], { encoding: 'utf8' });
+  assert.equal([unknown.status, unknown.stderr], [1, `headunit trace convert: ${join(dir, 'x.mf4')}: cannot tell the trace format from the extension .mf4: use .log, .asc, .trc, .blf or .csv, or give the format\n`]);
 });
 
 test('replay, record, trace info and trace convert have --help and are listed', async () => {

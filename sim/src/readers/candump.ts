@@ -65,6 +65,11 @@ for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64]) FD_LENG
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[0x41 + i] = HEX_VALUE[0x61 + i] = 10 + i;
+/**
+ * Payloads are views into shared slabs of this many bytes: one allocation per slab instead of
+ * one per frame (a frame kept alive keeps its slab, 16 KiB at most).
+ */
+const SLAB_BYTES = 16 * 1024;
 /** Distinct bus names remembered, so a name costs no string per line. */
 const BUS_CACHE_SIZE = 16;
 
@@ -98,6 +103,8 @@ class BusNames {
 /** Streams a candump log; see the file comment for the line format. */
 class CandumpReader extends TextTraceReader {
   private readonly busNames = new BusNames();
+  private slab = new ArrayBuffer(SLAB_BYTES);
+  private slabUsed = 0;
 
   protected createLineParser(): LineParser {
     return SLOW_PARSER;
@@ -170,7 +177,12 @@ class CandumpReader extends TextTraceReader {
     const length = rtr ? 0 : (dataEnd - i) >> 1;
     if (!rtr && ((dataEnd - i) & 1) !== 0) return -1;
     if (fd ? FD_LENGTH_OK[length] !== 1 : length > 8) return -1;
-    const data = new Uint8Array(length);
+    if (this.slabUsed + length > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const data = new Uint8Array(this.slab, this.slabUsed, length);
+    this.slabUsed += length;
     for (let k = 0; k < length; k++, i += 2) data[k] = (HEX_VALUE[b[i]!]! << 4) | HEX_VALUE[b[i + 1]!]!;
     const error = extended && (raw & CAN_ERR_FLAG) !== 0;
     out.push({

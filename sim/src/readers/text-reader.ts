@@ -79,7 +79,7 @@ export abstract class TextTraceReader extends TraceReaderBase {
   }
 
   protected openPass(): ReaderPass {
-    return new TextPass(this, new FileChunks(this.file), this.chunkBytes, { lineNo: 0, parser: this.createLineParser() });
+    return new TextPass(this, new FileChunks(this.file, this.chunkBytes), this.chunkBytes, { lineNo: 0, parser: this.createLineParser() });
   }
 
   /** @internal Called by the pass; see `parseRegion`. */
