@@ -17,6 +17,17 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   record: async () => (await import('../../../sim/index.ts')).recordCommand,
   'trace info': async () => (await import('../../../sim/index.ts')).traceInfoCommand,
   'trace convert': async () => (await import('../../../sim/index.ts')).traceConvertCommand,
+  'app new': async () => (await import('../app-host/index.ts')).appNewCommand,
+  'app build': async () => (await import('../app-host/index.ts')).appBuildCommand,
+  'app keygen': async () => (await import('../app-host/index.ts')).appKeygenCommand,
+  'app sign': async () => (await import('../app-host/index.ts')).appSignCommand,
+  'app pack': async () => (await import('../app-host/index.ts')).appPackCommand,
+  'app install': async () => (await import('../app-host/index.ts')).appInstallCommand,
+  'app list': async () => (await import('../app-host/index.ts')).appListCommand,
+  'app remove': async () => (await import('../app-host/index.ts')).appRemoveCommand,
+  'app logs': async () => (await import('../app-host/index.ts')).appLogsCommand,
+  'app trust': async () => (await import('../app-host/index.ts')).appTrustCommand,
+  ledger: async () => (await import('../app-host/index.ts')).ledgerCommand,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -32,6 +43,17 @@ const SUMMARIES: Record<string, string> = {
   record: 'record a link to a trace file (candump, ASC, TRC, BLF or CSV)',
   'trace info': 'summarise a trace: format, frames, duration, ids with rates, bus load',
   'trace convert': 'convert a trace between candump, ASC, TRC, BLF and CSV',
+  'app new': 'create an app folder NAME with app.json and a starter script',
+  'app build': 'bundle an app folder into one script (DIR/dist/app.js)',
+  'app keygen': 'make an ed25519 signing key (FILE) and its public key (FILE.pub)',
+  'app sign': 'same as app pack (signing happens when packing)',
+  'app pack': 'build, then sign an app folder into a .hua archive; prints its path',
+  'app install': 'verify and install a signed .hua (--dev: accept a self-signed sideload)',
+  'app list': 'list installed apps with their permissions',
+  'app remove': 'remove an installed app, its grants and its storage',
+  'app logs': "print an app's log lines (console output, errors, faults)",
+  'app trust': "trust a publisher's public key (its apps may get privileged permissions)",
+  ledger: "print the apps' audit ledger (grants, reads, actions, bytes sent, faults)",
 };
 
 function topHelp(): string {
@@ -69,7 +91,8 @@ export async function main(args: string[], io: CliIo = process): Promise<number>
     return await command.run(found.rest, io);
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+    // By name too: tsx's CommonJS hook (tests) gives lazily imported commands their own copy of the class.
+    if (err instanceof UsageError || e.name === 'UsageError' || e.code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`headunit ${found.name}: ${e.message}\nRun 'headunit ${found.name} --help' for usage.\n`);
       return 2;
     }

@@ -1,0 +1,33 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { VssCatalogue } from '../vss/catalogue.ts';
+import { openAppDb } from './ledger/app-db.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { AppStore } from './package/app-store.ts';
+import { GrantTable } from './permissions/grants.ts';
+
+/** The data folder: `--data DIR`, else `$HEADUNIT_DATA`, else `~/.headunit` (the runtime's default too). */
+export function dataDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return resolve(flag);
+  if (env['HEADUNIT_DATA']) return resolve(env['HEADUNIT_DATA']);
+  return join(homedir(), '.headunit');
+}
+
+/** The platform's durable state under one data folder. */
+export interface AppState {
+  dataDir: string;
+  db: Database.Database;
+  grants: GrantTable;
+  ledger: Ledger;
+  store: AppStore;
+  close(): void;
+}
+
+/** Opens (creating) the app database, grants, ledger and installed-app store under `dataDir`. */
+export function openAppState(dataDir: string, vss?: VssCatalogue): AppState {
+  const db = openAppDb(dataDir);
+  const grants = new GrantTable(db);
+  const ledger = new Ledger(db);
+  return { dataDir, db, grants, ledger, store: new AppStore(dataDir, grants, ledger, vss), close: () => db.close() };
+}
