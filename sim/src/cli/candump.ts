@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CanFrame, type CliCommand } from '../../../dbc/index.ts';
+import { SlcanLink, UartBridgeLink, type CanLink } from '../../../firmware-bridge/index.ts';
 import { createLinkArg } from './link-arg.ts';
 import { formatCandumpLine } from '../readers/candump-line.ts';
 
@@ -9,6 +10,19 @@ export function formatCandumpScreen(f: CanFrame): string {
   const len = f.fd ? `[${String(f.data.length).padStart(2, '0')}]` : ` [${f.data.length}]`;
   const body = f.rtr ? 'remote request' : [...f.data].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
   return `  ${f.bus}  ${id}  ${len}  ${body}${f.error ? '  ERRORFRAME' : ''}`;
+}
+
+/** What the device says it is: an SLCAN adapter's `V`/`N` answers, the MCU's firmware and protocol. */
+async function describeDevice(link: CanLink): Promise<string> {
+  if (link instanceof UartBridgeLink) {
+    const hello = link.bridgeStats.hello;
+    return hello ? ` (MCU firmware ${hello.firmware.join('.')}, protocol ${hello.major}.${hello.minor})` : '';
+  }
+  if (!(link instanceof SlcanLink)) return '';
+  // Identification is a courtesy: an adapter that does not answer still dumps frames.
+  const id = await link.identify().catch(() => null);
+  if (!id || (id.version === null && id.serial === null)) return '';
+  return ` (adapter version ${id.version ?? 'unknown'}${id.serial === null ? '' : `, serial ${id.serial}`})`;
 }
 
 export const candumpCommand: CliCommand = {
@@ -44,7 +58,7 @@ On exit prints the link's counters (frames, overflows, errors) to stderr.`,
     link.on('warning', (err) => io.stderr.write(`headunit candump: ${err.message}\n`));
     link.on('state', (s, why) => s === 'reconnecting' && io.stderr.write(`headunit candump: link ${s}${why ? `: ${why}` : ''}\n`));
     await link.open();
-    io.stderr.write(`listening on ${link.url}\n`);
+    io.stderr.write(`listening on ${link.url}${await describeDevice(link)}\n`);
     const stop = (): void => void link.close();
     process.once('SIGINT', stop);
     const it = link[Symbol.asyncIterator]();

@@ -80,7 +80,7 @@ if (!socatAvailable()) {
     await withAdapter('lawicel', async (pair, adapter) => {
       const dump = headunit(['candump', `slcan:${pair.a}@500k?bus=pt`, '-l', '-n', '3', '-T', '30000'], /listening on/);
       await dump.ready;
-      assert.is(adapter.commands.slice(-2).join(','), 'S6,O', 'candump ran the open sequence at 500 kbit/s');
+      assert.equal(adapter.commands.slice(-4), ['S6', 'O', 'V', 'N'], 'candump ran the open sequence at 500 kbit/s, then asked who the adapter is');
       await adapter.inject({ id: 0x123, extended: false, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
       await adapter.writeRaw('\x00garbage\r'); // counted as an rx error, never a frame
       await adapter.inject({ id: 0x18fef100, extended: true, data: Uint8Array.of(1, 2, 3) });
@@ -90,6 +90,7 @@ if (!socatAvailable()) {
       const lines = r.out.trimEnd().split('\n');
       assert.equal(lines.map((l) => l.replace(/^\(\d+\.\d{6}\) /, '')), ['pt 123#DEADBEEF', 'pt 18FEF100#010203', 'pt 7FF#R']);
       assert.ok(lines.every((l) => /^\(\d{10}\.\d{6}\) /.test(l)), 'wall-clock timestamps in seconds.microseconds');
+      assert.match(r.err, /^listening on slcan:.*@500k\?bus=pt \(adapter version 1013, serial A123\)\n/);
       assert.match(r.err, /unprintable byte 0x00/);
       assert.match(r.err, /3 frames; link counters: rx 3, overflows 0, rx errors 1, bus errors 0, reconnects 0/);
       assert.is(adapter.commands.at(-1), 'C', 'the channel was closed on exit');
@@ -146,6 +147,7 @@ if (!socatAvailable()) {
         assert.is(r.code, 0, r.err);
         const host = pair.a.replace(/^.*\//, '');
         assert.equal(r.out.trimEnd().split('\n'), [`  ${host}  321${' '.repeat(8)}[3]  01 02 03`, `  ${host}  18DAF110  [12]  ${'AB '.repeat(12).trim()}`]);
+        assert.match(r.err, /^listening on bridge:\S+ \(MCU firmware 1\.4\.2, protocol 1\.0\)\n/);
         assert.match(r.err, /2 frames; link counters: rx 2, overflows 0, rx errors 0/);
 
         const sent = await headunit(['cansend', `bridge:${pair.a}`, '123#CAFE']).done;
