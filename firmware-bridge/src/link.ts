@@ -40,7 +40,8 @@ export interface OutgoingFrame {
 
 /**
  * Which ids a link may transmit. The runtime's action policy is the only code that gets a
- * link with a non-empty allow-list; `'all'` is for engineers' tools on a bench (`cansend`).
+ * link with a non-empty allow-list (`cansend` gets one holding just its frame's id); `'all'` is
+ * for bench harnesses, and an MCU bridge refuses it unless the URL says `allowAll=1`.
  */
 export type TxAllowList = 'none' | 'all' | ReadonlySet<string>;
 
