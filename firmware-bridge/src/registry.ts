@@ -7,10 +7,10 @@ import { createSlcanLink } from './slcan/slcan-link.ts';
 import { createSocketCanLink } from './socketcan/socketcan-link.ts';
 import { createUartBridgeLink } from './uart/uart-bridge-link.ts';
 
-/** Makes a link from a parsed URL. Each kind lives in its own folder and loads only when used. */
+/** Makes a (closed) link of one kind from a parsed URL. */
 export type LinkFactory = (url: LinkUrl, options: LinkOptions) => CanLink;
 
-/** Loads one link kind: its module and the native part it needs. Rejects when either cannot load. */
+/** Readies one link kind: loads the native part it needs. Rejects when that cannot load. */
 export type LinkLoader = () => Promise<LinkFactory>;
 
 /**
@@ -41,7 +41,7 @@ export const LINK_LOADERS: Readonly<Record<LinkScheme, LinkLoader>> = {
  * `bridge:/dev/ttyS1`, `fake:bench` (grammar in link-url.ts). A `bus=` parameter names the bus.
  * @param loaders the kinds this call may use (default LINK_LOADERS; tests and embedders swap some)
  * @throws LinkUrlError for a malformed URL or a parameter its kind does not accept;
- *   BridgeError `LINK_UNAVAILABLE` when the kind's module or native addon cannot load.
+ *   BridgeError `LINK_UNAVAILABLE` when the kind's native addon cannot load.
  */
 export async function createLink(url: string, options: LinkOptions = {}, loaders: Readonly<Record<LinkScheme, LinkLoader>> = LINK_LOADERS): Promise<CanLink> {
   const parsed = parseLinkUrl(url);
