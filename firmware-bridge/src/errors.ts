@@ -2,7 +2,8 @@
  * Errors of the links to the buses.
  *
  * ```
- * BridgeError                 base: `code`, optional `link` (the link URL)
+ * BridgeError                 base: `code`, optional `link` (the link URL); itself thrown with
+ *                               LINK_UNAVAILABLE when a link kind's native addon cannot load
  * ├── LinkUrlError            a link URL does not follow the grammar (column of the problem)
  * ├── LinkOpenError           a link cannot open; `code` says why:
  * │                             NO_CAN_SUPPORT   the kernel has no AF_CAN (no SocketCAN at all)
