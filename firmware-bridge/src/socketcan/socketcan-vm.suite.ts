@@ -180,21 +180,28 @@ test('the interface going away puts the link in reconnecting; it comes back when
 test('headunit candump -l and cansend work end to end on vcan0', async () => {
   const { spawn, execFile } = await import('node:child_process');
   const bin = new URL('../../../runtime/bin/headunit.mjs', import.meta.url).pathname;
-  const dump = spawn(process.execPath, [bin, 'candump', 'socketcan:vcan0', '-l', '-n', '2', '-T', '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // -T is the longest gap between two frames: one cansend's start-up, which under emulation and
+  // a loaded host has taken 50 s and more.
+  const dump = spawn(process.execPath, [bin, 'candump', 'socketcan:vcan0', '-l', '-n', '2', '-T', '200000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   dump.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((res) => dump.on('exit', (c) => res(c)));
   // Send only once candump says it is listening (starting node + tsx in the VM takes seconds).
   await new Promise<void>((res) => dump.stderr.on('data', (d) => String(d).includes('listening on') && res()));
   const p = peer('vcan0');
-  const send = (frame: string) => new Promise<void>((res, rej) => execFile(process.execPath, [bin, 'cansend', 'socketcan:vcan0', frame], (err) => (err ? rej(err) : res())));
-  await send('123#DEADBEEF');
-  await send('18FEF100#01.02');
-  assert.is(await exited, 0);
-  const lines = out.trim().split('\n');
-  assert.match(lines[0]!, /^\(\d+\.\d{6}\) vcan0 123#DEADBEEF$/);
-  assert.match(lines[1]!, /^\(\d+\.\d{6}\) vcan0 18FEF100#0102$/);
-  p.stop();
+  try {
+    const send = (frame: string) => new Promise<void>((res, rej) => execFile(process.execPath, [bin, 'cansend', 'socketcan:vcan0', frame], (err) => (err ? rej(err) : res())));
+    await send('123#DEADBEEF');
+    await send('18FEF100#01.02');
+    assert.is(await exited, 0);
+    const lines = out.trim().split('\n');
+    assert.match(lines[0]!, /^\(\d+\.\d{6}\) vcan0 123#DEADBEEF$/);
+    assert.match(lines[1]!, /^\(\d+\.\d{6}\) vcan0 18FEF100#0102$/);
+  } finally {
+    // An open raw channel keeps node, and so the VM, running: stop it whatever happened.
+    p.stop();
+    dump.kill();
+  }
 });
 
 test.run();
