@@ -55,7 +55,7 @@ export class Progress {
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const parts = [`${human(this.done)}${this.o.total !== undefined ? `/${human(this.o.total)}` : ''} ${this.o.unit}`, `${human(rate)}/s`];
     if (this.o.total !== undefined && this.o.total > 0) {
-      const frac = Math.min(1, this.done / this.o.total);
+      const frac = Math.max(0, Math.min(1, this.done / this.o.total));
       const filled = Math.round(frac * BAR_WIDTH);
       parts.unshift(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(frac * 100).toFixed(1).padStart(5)}%`);
       parts.push(`ETA ${rate > 0 ? duration((this.o.total - this.done) / rate) : '--'}`);

@@ -39,7 +39,7 @@ export function attachReplayControls(player: Player, input: KeyInput, out: Contr
   const onResumed = (): void => {
     if (keepAlive) clearInterval(keepAlive);
     keepAlive = null;
-    out.write('resumed\n');
+    out.write('\nresumed\n');
   };
   const onKey = (chunk: Buffer | string): void => {
     const keys = chunk.toString();

@@ -125,7 +125,7 @@ test('space on a terminal pauses and resumes; q stops a looped replay', async ()
   assert.is(await done, 0);
   assert.ok(links.get('fake:o')!.sent.length > pausedAt);
   assert.not.ok(keys.raw, 'terminal restored');
-  assert.match(err(), /paused: space or SIGUSR2 resumes\nresumed\n/);
+  assert.match(err(), /paused: space or SIGUSR2 resumes\n\nresumed\n/);
   assert.match(err(), 'stopped from the keyboard: replay stopped');
 });
 

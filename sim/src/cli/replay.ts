@@ -5,7 +5,38 @@ import { realClock, type Clock } from '../player/clock.ts';
 import { Player, type FrameSink, type PlayerStats } from '../player/player.ts';
 import { attachReplayControls, type KeyInput } from './replay-controls.ts';
 import { planReplay, type ReplayPlan } from './replay-options.ts';
-import { FORMAT_NAMES, openTraceArg, trackProgress, type TraceArg } from './trace-args.ts';
+import { Progress } from '../progress.ts';
+import { openTraceReader } from '../trace-io.ts';
+import { FORMAT_NAMES, openTraceArg, type TraceArg } from './trace-args.ts';
+
+/** How often the progress line is redrawn from the player's counts (ms). */
+const PROGRESS_POLL_MS = 200;
+
+/** Frames in one pass over the trace (malformed records skipped silently: the replay reports them). */
+async function countFrames(trace: TraceArg): Promise<number> {
+  const reader = await openTraceReader(trace.reader.file, { format: trace.reader.format, skipMalformed: true });
+  let frames = 0;
+  for await (const batch of reader.batches()) frames += batch.length;
+  return frames;
+}
+
+/**
+ * On a terminal: counts the trace's frames first (a fast pass), then draws the frames done with
+ * rate and ETA (a looped replay has no end: frames and rate only). Piped: nothing. Returns the
+ * function that ends it.
+ */
+async function replayProgress(io: CliIo, trace: TraceArg, player: Player, loop: boolean): Promise<() => void> {
+  if ((io.stderr as { isTTY?: boolean }).isTTY !== true) return () => undefined;
+  const total = loop ? undefined : await countFrames(trace);
+  const progress = new Progress(io.stderr, { unit: 'frames', ...(total !== undefined ? { total } : {}) });
+  const done = (): number => player.stats.frames + player.stats.skipped;
+  const timer = setInterval(() => progress.update(done()), PROGRESS_POLL_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    progress.finish(done());
+  };
+}
 
 /** What `replay` is handed, so tests can give it links they hold and a fake clock. */
 export interface ReplayDeps {
@@ -99,7 +130,7 @@ async function play(trace: TraceArg, plan: ReplayPlan, links: Map<string, CanLin
   const controls = attachReplayControls(player, io.stdin as KeyInput, io.stderr);
   const keys = (io.stdin as KeyInput).isTTY ? 'space pauses, q stops; ' : '';
   io.stderr.write(`playing ${trace.reader.file} (${trace.reader.format}) to ${[...links.keys()].join(', ')}; ${keys}SIGUSR1 pauses, SIGUSR2 resumes\n`);
-  const endProgress = trackProgress(io, trace.reader, trace.bytes);
+  const endProgress = await replayProgress(io, trace, player, plan.player.loop === true);
   const began = deps.clock.now();
   let stats: PlayerStats;
   try {
