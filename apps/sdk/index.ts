@@ -75,6 +75,13 @@ export interface FetchInit {
   timeoutMs?: number;
 }
 
+/** How `cloud.publish` sends: `retain` (the broker keeps the last one), `alert` (ahead of telemetry), `raw` (the payload as is, without the `{app, timeMs, data}` envelope; for devices with their own schema). */
+export interface PublishOptions {
+  retain?: boolean;
+  alert?: boolean;
+  raw?: boolean;
+}
+
 /** A command for this app from the owner's phone or backend, through the cloud. */
 export interface CloudCommand {
   name: string;
@@ -118,12 +125,13 @@ interface HeadunitGlobal {
   ui: { render(t: UiTemplate): void; onAction(cb: (a: { id: string }) => void): void };
   storage: { get(k: string): unknown; set(k: string, v: unknown): void; remove(k: string): void; keys(): string[]; usage(): { usedBytes: number; quotaBytes: number } };
   cloud: {
-    publish(topic: string, payload: unknown): Promise<void>;
+    publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
     subscribe(filter: string, cb: (payload: string, topic: string) => void): Promise<void>;
     onCommand(cb: (c: CloudCommand) => unknown): void;
   };
   net: { fetch(url: string, init?: FetchInit): Promise<FetchResponse> };
-  app: { id: string; onStart(cb: () => void): void; onStop(cb: () => void): void };
+  app: { id: string; onStart(cb: () => void): void; onStop(cb: () => void): void; audit(event: string, detail?: Record<string, unknown>): void };
+  crypto: { verifyEd25519(publicKey: string, message: string, signature: string): boolean; sha256(text: string): string };
   errors: {
     HeadunitError: typeof HeadunitError;
     PermissionDenied: typeof PermissionDenied;
@@ -189,8 +197,8 @@ export const storage = {
 
 /** MQTT through the head unit's cloud link, always under the app's own prefix `apps/<id>/`. */
 export const cloud = {
-  /** Publishes on `apps/<id>/<topic>` (a topic app.json `cloud` allows). Objects are sent as JSON. */
-  publish: (topic: string, payload: unknown): Promise<void> => hu().cloud.publish(topic, payload),
+  /** Publishes on `apps/<id>/<topic>` (a topic app.json `cloud` allows). Objects are sent as JSON. Rejects with `Refused` when the owner's consent or the outbox does not allow it. */
+  publish: (topic: string, payload: unknown, options?: PublishOptions): Promise<void> => hu().cloud.publish(topic, payload, options),
   /** Receives messages on `apps/<id>/<filter>` (a filter declared in app.json). */
   subscribe: (filter: string, cb: (payload: string, topic: string) => void): Promise<void> => hu().cloud.subscribe(filter, cb),
   /** Commands for this app from the owner (their answer: the handler's return value). */
@@ -211,6 +219,19 @@ export const app = {
   onStart: (cb: () => void): void => hu().app.onStart(cb),
   /** Before the app is stopped (removed, updated, head unit shutting down); keep it short. */
   onStop: (cb: () => void): void => hu().app.onStop(cb),
+  /** Writes a record to the driver's audit ledger (kind `app`; at most 10 a second, detail <= 2000 characters as JSON). */
+  audit: (event: string, detail?: Record<string, unknown>): void => hu().app.audit(event, detail),
+};
+
+/** Small cryptography the sandbox has no room for, done by the host. Always allowed. */
+export const crypto = {
+  /**
+   * Verifies an ed25519 `signature` (base64) over `message` (UTF-8). `publicKey` is PEM, base64
+   * SPKI DER, or base64 of the 32 raw bytes. False for a wrong signature or a malformed key.
+   */
+  verifyEd25519: (publicKey: string, message: string, signature: string): boolean => hu().crypto.verifyEd25519(publicKey, message, signature),
+  /** SHA-256 of a UTF-8 string, hex. */
+  sha256: (text: string): string => hu().crypto.sha256(text),
 };
 
 /** The error classes, to test with `instanceof` (`err instanceof errors().Refused`). */

@@ -13,3 +13,6 @@ export { parseManifest, loadManifestFile, type AppManifest } from './manifest/ma
 export { declaredPermissions, signalTier, type PermissionTier, type GrantState } from './permissions/tiers.ts';
 export { AppError, ManifestError, PackageError, PermissionError, BuildError } from './errors.ts';
 export type { LedgerRecord } from './ledger/ledger.ts';
+export { AppHost, type AppSummary, type AppHostDeps } from './app-host.ts';
+export { attachApps } from './runtime-apps.ts';
+export type { AppCloudLink } from './host-requests.ts';

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
 import { DEFAULT_CONFIG, loadCarConfig, type CarConfig } from '../config/car-config.ts';
+import { attachApps } from '../app-host/index.ts';
+import { appRoutes } from '../http/app-routes.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { HmiServer } from '../hmi/hmi-server.ts';
 import { createLogger } from '../log.ts';
@@ -61,14 +63,16 @@ Options:
     const log = createLogger(io.stderr);
     const rt = await Runtime.create(cfg, log);
     await rt.start();
+    const apps = await attachApps(rt, { dataDir: cfg.dataDir, log: log.child('apps') });
     const hmi = await HmiServer.create(rt, { log: log.child('hmi') });
-    const server = createHttpServer(rt, [hmi.routes]);
+    const server = createHttpServer(rt, [hmi.routes, appRoutes(apps)]);
     hmi.attach(server);
     server.listen(cfg.http.port, cfg.http.host);
     try {
       await once(server, 'listening');
     } catch (err) {
       await hmi.close();
+      await apps.stop();
       await rt.stop();
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot serve on ${cfg.http.host}:${cfg.http.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (try --port)' : e.message}`), { code: e.code ?? 'LISTEN' });
@@ -79,6 +83,7 @@ Options:
       `headunit started in ${Math.round(performance.now() - t0)} ms (${cfg.file})\n` +
         rt.buses.map((b) => `  bus ${b.name}: ${b.link.url} ${b.pipeline.dbc.db.file}${feedNote(cfg, b.name)}\n`).join('') +
         `  ${rt.store.paths.length} VSS signals, ${rt.policy.actuators.length} actuators\n` +
+        `  ${apps.apps.size} apps (${apps.list().map((a) => a.id).join(', ') || 'none installed'}), data in ${cfg.dataDir}\n` +
         `  http://${cfg.http.host}:${port}/  (the touchscreen HMI; health, metrics, api)\n` +
         `Ctrl-C to stop.\n`,
     );
@@ -89,6 +94,7 @@ Options:
     io.stderr.write(`\n${signal}: stopping\n`);
     await hmi.close();
     server.close();
+    await apps.stop();
     await rt.stop();
     io.stdout.write('headunit stopped\n');
     return 0;

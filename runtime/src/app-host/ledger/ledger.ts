@@ -5,11 +5,11 @@ import type Database from 'better-sqlite3';
  * install, update, remove, grant, revoke, consent-request, read (dangerous reads, aggregated
  * per minute), action (every actuator request and its decision), egress (every byte sent
  * out, by channel), denied (a capability used without a grant), strike, quarantine, restart,
- * stopped, ui-invalid, notify.
+ * stopped, ui-invalid, notify, app (a record the app wrote with `app.audit`).
  */
 export type LedgerKind =
   | 'install' | 'update' | 'remove' | 'grant' | 'revoke' | 'consent-request' | 'read' | 'action'
-  | 'egress' | 'denied' | 'strike' | 'quarantine' | 'restart' | 'stopped' | 'ui-invalid' | 'notify';
+  | 'egress' | 'denied' | 'strike' | 'quarantine' | 'restart' | 'stopped' | 'ui-invalid' | 'notify' | 'app';
 
 export interface LedgerRecord {
   seq: number;

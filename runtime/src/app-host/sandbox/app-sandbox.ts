@@ -99,7 +99,7 @@ export class AppSandbox extends EventEmitter {
     this.post({ t: 'tick', signals, state });
   }
 
-  deliver(appId: string, kind: 'cloud' | 'command' | 'ui-action', data: unknown): void {
+  deliver(appId: string, kind: 'cloud' | 'command' | 'ui-action' | 'state', data: unknown): void {
     this.post({ t: 'deliver', appId, kind, data });
   }
 

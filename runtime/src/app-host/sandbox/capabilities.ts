@@ -1,3 +1,4 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { QuickJSHandle } from 'quickjs-emscripten-core';
 import { signalPermissionFor } from '../permissions/tiers.ts';
 import { guestError, type GuestInstance } from './guest-instance.ts';
@@ -10,6 +11,10 @@ const MAX_LOGS_PER_SECOND = 50;
 const MAX_LOG_CHARS = 2000;
 /** Notifications per minute per app. */
 const MAX_NOTIFY_PER_MINUTE = 6;
+/** `app.audit` records per second per app. */
+const MAX_AUDITS_PER_SECOND = 10;
+/** Ed25519 SPKI DER prefix before the 32 raw key bytes. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 /** Largest cloud payload or fetch body (bytes). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -116,6 +121,21 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
     };
     inst.timers.set(n, repeat ? setInterval(fire, delay) : setTimeout(fire, delay));
   });
+  let audits = 0;
+  let auditWindow = 0;
+  sync('audit', (event, detail) => {
+    const now = Date.now();
+    if (now - auditWindow >= 1000) {
+      auditWindow = now;
+      audits = 0;
+    }
+    if (++audits > MAX_AUDITS_PER_SECOND) deny('LimitExceeded', `app.audit: at most ${MAX_AUDITS_PER_SECOND} records per second`);
+    const d = JSON.stringify(detail ?? {});
+    if (d.length > MAX_LOG_CHARS) deny('InvalidArgument', `app.audit: detail over ${MAX_LOG_CHARS} characters`);
+    host.event('audit', { event: String(event).slice(0, 200), detail: JSON.parse(d) as unknown });
+  });
+  sync('verifyEd25519', (key, message, signature) => verifyEd25519(key, message, signature));
+  sync('sha256', (text) => createHash('sha256').update(String(text)).digest('hex'));
   sync('clearTimer', (id) => {
     clearTimeout(inst.timers.get(Number(id)));
     inst.timers.delete(Number(id));
@@ -214,13 +234,14 @@ export function topicMatches(f: string, t: string): boolean {
 
 function installCloud(sync: SyncDef, async_: AsyncDef, need: Need, inst: GuestInstance): void {
   const declared = inst.host.manifest.permissions.cloud;
-  async_('publish', 'publish', (topic, payload) => {
+  async_('publish', 'publish', (topic, payload, opts) => {
     const t = String(topic);
     if (!declared.some((f) => topicMatches(f, t)) || /[+#]/.test(t)) deny('PermissionDenied', `cloud.publish: ${t} is not under the topics the app declared`, { reason: 'cloud' });
     need('cloud', 'cloud.publish');
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
     if (Buffer.byteLength(body) > MAX_PAYLOAD_BYTES) deny('InvalidArgument', `cloud.publish: payload over ${MAX_PAYLOAD_BYTES} bytes`);
-    return { topic: t, payload: body };
+    const o = (opts ?? {}) as Record<string, unknown>;
+    return { topic: t, payload: body, options: { retain: o['retain'] === true, alert: o['alert'] === true, raw: o['raw'] === true } };
   });
   async_('cloudSubscribe', 'cloud-subscribe', (filter) => {
     const f = String(filter);
@@ -229,6 +250,7 @@ function installCloud(sync: SyncDef, async_: AsyncDef, need: Need, inst: GuestIn
     return { filter: f };
   });
   sync('cloudCommands', () => need('cloud', 'cloud.onCommand', true));
+  sync('commandDone', (id, result) => void inst.host.event('command-result', { id, result }));
 }
 
 /** Request-rate and in-flight limits (an action flood is refused here, before the main thread). */
@@ -241,4 +263,17 @@ function admit(inst: GuestInstance, what: string): void {
     deny('LimitExceeded', `${what}: at most ${lim.maxRequestsPerSecond} requests per second and ${lim.maxInFlight} awaiting an answer`);
   }
   inst.requestTimes.push(now);
+}
+
+/** Verifies an ed25519 signature (base64) over a UTF-8 message; the key is PEM, base64 SPKI DER or base64 of the 32 raw bytes. */
+function verifyEd25519(key: unknown, message: unknown, signature: unknown): boolean {
+  if (typeof key !== 'string' || typeof message !== 'string' || typeof signature !== 'string') deny('InvalidArgument', 'crypto.verifyEd25519(publicKey, message, signature) takes three strings');
+  try {
+    const k = key as string;
+    const raw = k.includes('BEGIN') ? null : Buffer.from(k, 'base64');
+    const pub = raw === null ? createPublicKey(k) : createPublicKey({ key: raw.length === 32 ? Buffer.concat([ED25519_SPKI_PREFIX, raw]) : raw, format: 'der', type: 'spki' });
+    return pub.asymmetricKeyType === 'ed25519' && verify(null, Buffer.from(message as string, 'utf8'), pub, Buffer.from(signature as string, 'base64'));
+  } catch {
+    return false;
+  }
 }

@@ -63,7 +63,7 @@ export const PRELUDE = String.raw`(function (caps) {
       remove: (k) => sync('storageRemove', k), keys: () => sync('storageKeys'), usage: () => sync('storageUsage'),
     }),
     cloud: Object.freeze({
-      publish: (topic, payload) => async_('publish', topic, payload),
+      publish: (topic, payload, opts) => async_('publish', topic, payload, opts || {}),
       subscribe: (filter, cb) => { fn(cb, 'cloud.subscribe'); return async_('cloudSubscribe', filter).then(() => { cloudSubs.push({ filter, cb }); }); },
       onCommand: (cb) => { sync('cloudCommands'); commandFns.push(fn(cb, 'cloud.onCommand')); },
     }),
@@ -72,6 +72,11 @@ export const PRELUDE = String.raw`(function (caps) {
       id: sync('appId'),
       onStart: (cb) => { life.start.push(fn(cb, 'app.onStart')); },
       onStop: (cb) => { life.stop.push(fn(cb, 'app.onStop')); },
+      audit: (event, detail) => sync('audit', String(event), detail === undefined ? {} : detail),
+    }),
+    crypto: Object.freeze({
+      verifyEd25519: (publicKey, message, signature) => sync('verifyEd25519', publicKey, message, signature),
+      sha256: (text) => sync('sha256', text),
     }),
     errors: Object.freeze({ HeadunitError, PermissionDenied, Refused, LimitExceeded, InvalidArgument, NetworkError, Unavailable }),
   });
@@ -112,7 +117,17 @@ export const PRELUDE = String.raw`(function (caps) {
       }
     },
     cloud(m) { for (const s of cloudSubs.slice()) if (topicMatches(s.filter, m.topic)) safe('cloud ' + s.filter, s.cb, m.payload, m.topic); },
-    command(c) { for (const f of commandFns.slice()) safe('onCommand', f, c); },
+    command(msg) {
+      const c = { name: msg.name, args: msg.args, id: msg.id };
+      let out;
+      for (const f of commandFns.slice()) {
+        try { const r = f(c); if (out === undefined && r !== undefined) out = r; }
+        catch (err) { if (err instanceof InternalError) throw err; out = { status: 'failed', reason: 'APP_ERROR', detail: String(err && err.message) }; }
+      }
+      Promise.resolve(out).then(
+        (v) => sync('commandDone', msg.replyTo, v === undefined ? null : v),
+        (e) => sync('commandDone', msg.replyTo, { status: 'failed', reason: 'APP_ERROR', detail: String(e && e.message) }));
+    },
     'ui-action'(a) { for (const f of actionFns.slice()) safe('ui.onAction', f, a); },
     lifecycle(what) { for (const f of life[what].slice()) safe('app.' + what, f); },
   };

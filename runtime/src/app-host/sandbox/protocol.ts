@@ -81,13 +81,13 @@ export type ToWorker =
   | { t: 'grants'; appId: string; grants: Record<string, GrantState> }
   | { t: 'tick'; signals: Record<string, SignalTuple[]>; state: unknown | null }
   | { t: 'reply'; id: number; appId: string; ok: boolean; value?: unknown; error?: GuestErrorInfo }
-  | { t: 'deliver'; appId: string; kind: 'cloud' | 'command' | 'ui-action'; data: unknown }
+  | { t: 'deliver'; appId: string; kind: 'cloud' | 'command' | 'ui-action' | 'state'; data: unknown }
   | { t: 'storage'; dataDir: string };
 
 /** Events the worker reports (ledger, HMI, logs). */
 export type AppEventKind =
   | 'started' | 'strike' | 'quarantine' | 'restart' | 'stopped' | 'notify' | 'ui' | 'ui-invalid'
-  | 'log' | 'denied' | 'consent-request' | 'flood' | 'error';
+  | 'log' | 'denied' | 'consent-request' | 'flood' | 'error' | 'audit' | 'command-result';
 
 export type FromWorker =
   | { t: 'ready' }

@@ -167,7 +167,7 @@ test('an action flood is refused in the app thread after the per-second limit', 
     const all = [];
     for (let i = 0; i < 500; i++) all.push(headunit.vehicle.set('Vehicle.Body.Trunk.Rear.IsOpen', true).then(() => ok++, (e) => { if (e.name === 'LimitExceeded') limited++; }));
     Promise.all(all).then(() => console.log('flood ' + ok + ' ' + limited));
-  `, { trusted: true }));
+  `, { trusted: true, limits: { callbackMs: 500, cpuMsPerSecond: 1000 } }));
   const e = await waitLog('test.flood', 'flood ');
   const [, ok, limited] = String(e.detail['message']).split(' ').map(Number);
   assert.ok(ok! <= 16 && ok! > 0, `ok=${ok}`);
@@ -200,6 +200,27 @@ test('a revoked grant takes effect at the next call', async () => {
   sb.grants('test.revoke', { 'signal:Vehicle.Speed': 'denied' });
   await waitLog('test.revoke', 'read PermissionDenied');
   sb.unload('test.revoke');
+});
+
+test('host crypto, audit records and command answers', async () => {
+  const { generateKeyPairSync, sign } = await import('node:crypto');
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+  const sig = sign(null, Buffer.from('open trunk'), privateKey).toString('base64');
+  const m = testManifest('cryptic', { cloud: ['cmd/#'] });
+  sb.load(testSpec(m, `
+    const c = headunit.crypto;
+    console.log('verify ' + c.verifyEd25519(${JSON.stringify(raw)}, 'open trunk', ${JSON.stringify(sig)}) + ' ' + c.verifyEd25519(${JSON.stringify(raw)}, 'open trunk!', ${JSON.stringify(sig)}) + ' ' + c.verifyEd25519('garbage', 'x', 'y') + ' ' + c.sha256('abc').slice(0, 8));
+    headunit.app.audit('delivery started', { keyId: 'k1' });
+    headunit.cloud.onCommand((cmd) => Promise.resolve({ status: 'done', reason: 'OK', detail: cmd.name + ' ' + cmd.args.minutes + ' ' + cmd.id }));
+  `, { grants: { cloud: 'granted' } }));
+  const v = await waitLog('test.cryptic', 'verify ');
+  assert.is(v.detail['message'], 'verify true false false ba7816bf');
+  const a = await until((e) => e.appId === 'test.cryptic' && e.kind === 'audit');
+  assert.equal(a.detail, { event: 'delivery started', detail: { keyId: 'k1' } });
+  sb.deliver('test.cryptic', 'command', { name: 'boost', args: { minutes: 5 }, id: 'n-1', replyTo: 'r1' });
+  const r = await until((e) => e.appId === 'test.cryptic' && e.kind === 'command-result');
+  assert.equal(r.detail, { id: 'r1', result: { status: 'done', reason: 'OK', detail: 'boost 5 n-1' } });
 });
 
 test.run();

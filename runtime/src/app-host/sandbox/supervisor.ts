@@ -70,19 +70,16 @@ export class AppSupervisor {
     this.state = 'running';
     const f = instance.call('lifecycle', 'start');
     this.io.event(this.id, 'started', { ms: Math.round((performance.now() - t0) * 10) / 10, restarts: this.restarts });
-    if (f) this.fault(f);
+    if (f) return this.fault(f);
+    this.deliver(undefined, null);
   }
 
   /** One tick's values (and the vehicle state when it changed). */
   deliver(signals: SignalTuple[] | undefined, state: unknown): void {
-    const inst = this.instance;
-    if (!inst || this.state !== 'running') return;
-    for (const s of signals ?? []) {
-      inst.latest.set(s[0], s);
-      this.held.set(s[0], s);
-    }
+    for (const s of signals ?? []) this.held.set(s[0], s);
     if (state !== null) this.heldState = state;
-    if (inst.throttled) return;
+    const inst = this.instance;
+    if (!inst || this.state !== 'running' || inst.throttled) return;
     if (this.heldState !== null) {
       const st = this.heldState;
       this.heldState = null;
@@ -91,12 +88,14 @@ export class AppSupervisor {
     if (this.held.size > 0) {
       const batch = [...this.held.values()];
       this.held.clear();
+      for (const s of batch) inst.latest.set(s[0], s);
       this.run('signals', batch);
     }
   }
 
-  /** A cloud message, command or UI action for the app. */
+  /** A cloud message, command, UI action or vehicle state for the app. */
   deliverOther(kind: string, data: unknown): void {
+    if (kind === 'state') return this.deliver(undefined, data);
     if (this.instance && this.state === 'running') this.run(kind, data);
   }
 

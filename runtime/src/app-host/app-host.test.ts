@@ -1,0 +1,115 @@
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
+import { appRoutes } from '../http/app-routes.ts';
+import { createHttpServer } from '../http/http-server.ts';
+import { memoryLogger } from '../log.ts';
+import { Runtime } from '../runtime.ts';
+import type { AppHost } from './app-host.ts';
+import { attachApps } from './runtime-apps.ts';
+
+const HVAC = 'Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature';
+const dir = mkdtempSync(join(tmpdir(), 'app-host-'));
+
+function app(name: string, manifest: object, code: string): void {
+  mkdirSync(join(dir, 'apps', name, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'apps', name, 'app.json'), JSON.stringify({ id: `com.test.${name}`, name, version: '1.0.0', publisher: 'Test', entry: 'src/main.ts', ...manifest }));
+  writeFileSync(join(dir, 'apps', name, 'src', 'main.ts'), code);
+}
+
+app('speedo', { permissions: { signals: [{ path: 'Vehicle.Speed', maxRateHz: 10 }], ui: ['gauge'] } }, `
+import { vehicle, ui, errors } from '@headunit/sdk';
+vehicle.subscribe('Vehicle.Speed', (v) => ui.render({ kind: 'gauge', title: 'Speed', value: Number(v), min: 0, max: 250, unit: 'km/h' }));
+setInterval(() => { try { vehicle.get('Vehicle.Speed'); console.log('speed read'); } catch (e) { console.log('speed ' + e.name + ' ' + (e instanceof errors().PermissionDenied)); } }, 50);
+`);
+app('climate', { permissions: { actuators: [HVAC] } }, `
+import { vehicle } from '@headunit/sdk';
+vehicle.set('${HVAC}', 99).catch((e) => console.log('hot ' + e.name + ' ' + e.reason));
+setTimeout(() => vehicle.set('${HVAC}', 21.5).then(() => console.log('ok set'), (e) => console.log('set ' + e.name + ' ' + e.reason)), 600);
+`);
+app('spinner', {}, `setInterval(() => { for (;;) {} }, 30);`);
+
+let rt: Runtime;
+let host: AppHost;
+let base = '';
+let server: ReturnType<typeof createHttpServer>;
+test.before(async () => {
+  const cfg = { ...loadCarConfig(DEFAULT_CONFIG), dataDir: join(dir, 'data'), appsDir: join(dir, 'apps') };
+  rt = await Runtime.create(cfg, memoryLogger());
+  await rt.start();
+  host = await attachApps(rt, { dataDir: cfg.dataDir, log: memoryLogger(), limits: { backoffBaseMs: 100 } });
+  server = createHttpServer(rt, [appRoutes(host)]).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+test.after(async () => {
+  server.close();
+  await host.stop();
+  await rt.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until<T>(f: () => T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from our own API, checked field by field
+const json = async (path: string, init?: RequestInit): Promise<any> => (await fetch(base + path, init)).json();
+const logged = (id: string, text: string): boolean => host.logs(id, 1000).some((l) => l.message.startsWith(text));
+
+test('apps from the configuration folder run; /api/apps lists them with permissions', async () => {
+  const apps = await json('/api/apps');
+  assert.equal(apps.map((a: { id: string }) => a.id).sort(), ['com.test.climate', 'com.test.speedo', 'com.test.spinner']);
+  const speedo = apps.find((a: { id: string }) => a.id === 'com.test.speedo');
+  assert.equal(speedo.permissions.map((p: { id: string; tier: string; state: string }) => [p.id, p.tier, p.state]), [['signal:Vehicle.Speed', 'dangerous', 'ask'], ['ui', 'normal', 'granted']]);
+  assert.is(speedo.source, 'system');
+});
+
+test('a dangerous signal waits for consent; a grant over HTTP starts values and the template; a revoke stops them at once', async () => {
+  await until(() => logged('com.test.speedo', 'speed PermissionDenied true'));
+  assert.ok(host.ledger('com.test.speedo').some((r) => r.kind === 'consent-request' && r.detail['permission'] === 'signal:Vehicle.Speed'));
+  const g = await json('/api/apps/com.test.speedo/permissions', { method: 'POST', body: JSON.stringify({ permission: 'signal:Vehicle.Speed', granted: true }) });
+  assert.is(g.state, 'granted');
+  await until(() => logged('com.test.speedo', 'speed read'));
+  const ui = await until(() => host.templates.get('com.test.speedo'));
+  assert.is(ui.template.kind, 'gauge');
+  const viaHttp = await json('/api/apps/com.test.speedo/ui');
+  assert.equal(viaHttp.template.title, 'Speed');
+  await json('/api/apps/com.test.speedo/permissions', { method: 'POST', body: JSON.stringify({ permission: 'signal:Vehicle.Speed', granted: false }) });
+  const at = Date.now();
+  await until(() => host.logs('com.test.speedo', 1000).some((l) => l.timeMs >= at && l.message === 'speed PermissionDenied true'));
+  const kinds = host.ledger('com.test.speedo').map((r) => r.kind);
+  assert.ok(kinds.includes('grant') && kinds.includes('revoke'));
+});
+
+test('actuator requests of a system app go through the action policy; decisions are in the ledger', async () => {
+  await until(() => logged('com.test.climate', 'hot Refused OUT_OF_RANGE'));
+  await until(() => logged('com.test.climate', 'ok set') || logged('com.test.climate', 'set Refused'));
+  const actions = host.ledger('com.test.climate').filter((r) => r.kind === 'action');
+  assert.equal(actions[0]!.detail, { path: HVAC, value: 99, allowed: false, reason: 'OUT_OF_RANGE', detail: actions[0]!.detail['detail'] });
+  assert.is(actions[1]!.detail['value'], 21.5);
+});
+
+test('a runaway app is struck and quarantined while the others keep running; /metrics has per-app lines', async () => {
+  await until(() => host.ledger('com.test.spinner').find((r) => r.kind === 'quarantine'));
+  const before = host.logs('com.test.speedo', 1000).length;
+  await until(() => host.logs('com.test.speedo', 1000).length > before + 2);
+  await until(() => host.metrics()['com.test.speedo'] && host.metrics()['com.test.spinner']);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /headunit_app_cpu_seconds_total\{app="com\.test\.speedo"\} \d/);
+  assert.match(metrics, /headunit_app_running\{app="com\.test\.spinner",state="(quarantined|running|loading)"\}/);
+  const refused = await fetch(`${base}/api/apps/com.test.climate/permissions`, { method: 'POST', body: JSON.stringify({ permission: 'signal:Vehicle.Speed', granted: true }) });
+  assert.is(refused.status, 403);
+});
+
+test.run();

@@ -1,0 +1,344 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActionPolicy } from '../action-policy/action-policy.ts';
+import type { Logger } from '../log.ts';
+import type { VssValue } from '../mapping/mapping.ts';
+import { QUALITY_NAMES, type SignalStore, type SignalUpdate } from '../signal-store/signal-store.ts';
+import type { VehicleState } from '../vehicle-state/vehicle-state.ts';
+import type { VssCatalogue } from '../vss/catalogue.ts';
+import { openAppState, type AppState } from './app-state.ts';
+import { PermissionError } from './errors.ts';
+import { answer, type AppCloudLink } from './host-requests.ts';
+import type { LedgerRecord } from './ledger/ledger.ts';
+import type { AppManifest } from './manifest/manifest.ts';
+import { declaredPermissions, signalPermissionFor, type GrantState, type PermissionTier } from './permissions/tiers.ts';
+import { AppSandbox, type SandboxEvent } from './sandbox/app-sandbox.ts';
+import { DEFAULT_LIMITS, type AppMetrics, type SandboxLimits, type SignalTuple } from './sandbox/protocol.ts';
+import { templateProblem, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
+import { buildApp } from './toolchain/build.ts';
+import { applyEvent, metricsText } from './host-events.ts';
+
+/** How long a cloud command waits for the app's answer (ms). */
+const COMMAND_TIMEOUT_MS = 5000;
+/** How often batched deliveries go to the app thread (ms): the runtime's tick. */
+export const APP_TICK_MS = 20;
+
+/** What the host needs from the runtime (a `Runtime` provides all of it). */
+export interface AppHostDeps {
+  store: SignalStore;
+  vehicle: VehicleState;
+  policy: ActionPolicy;
+  /** The runtime's actuator grants per caller: the host registers each app's here. */
+  grants: Map<string, (path: string) => boolean>;
+  /** Store number → VSS value per path (the mapping's `toVss`). */
+  toVss: (path: string) => ((n: number) => VssValue | null) | null;
+  vss: VssCatalogue;
+  dataDir: string;
+  log: Logger;
+  limits?: Partial<SandboxLimits>;
+}
+
+/** One app as the HMI and `/api/apps` show it. */
+export interface AppSummary {
+  id: string;
+  name: string;
+  version: string;
+  publisher: string;
+  description: string;
+  /** `installed` (a signed .hua) or `system` (built from the configuration's apps folder). */
+  source: 'installed' | 'system';
+  trusted: boolean;
+  state: AppMetrics['state'];
+  permissions: { id: string; tier: PermissionTier; label: string; state: GrantState }[];
+}
+
+interface LoadedApp {
+  manifest: AppManifest;
+  bundle: string;
+  source: AppSummary['source'];
+  trusted: boolean;
+  unsubs: (() => void)[];
+  cloudUnsubs: (() => void)[];
+  pending: Map<string, SignalTuple>;
+}
+
+/**
+ * The app host: runs apps in the sandbox thread, feeds them batched signals per tick (only the
+ * paths their grants cover, at their manifest's rates), answers their requests (the action
+ * policy, cloud, network), and keeps what the HMI needs: manifests and grants, each app's
+ * latest UI template, notifications, ledger, metrics.
+ *
+ * Events: `notification` (appId, AppNotification), `ui` (appId, template), `consent-request`
+ * (appId, permission), `fault` (appId, kind, detail), `ledger` (LedgerRecord).
+ */
+export class AppHost extends EventEmitter {
+  readonly state: AppState;
+  readonly apps = new Map<string, LoadedApp>();
+  /** Latest valid template per app. */
+  readonly templates = new Map<string, { template: UiTemplate; timeMs: number }>();
+  /** Recent notifications, newest last (at most 100). */
+  readonly notifications: (AppNotification & { appId: string; timeMs: number })[] = [];
+  private readonly limits: SandboxLimits;
+  private cloud: AppCloudLink | null = null;
+  private tick: NodeJS.Timeout | null = null;
+  private readsFlush: NodeJS.Timeout | null = null;
+  private stateFor = new Set<string>();
+  private readonly commandWaits = new Map<string, (r: unknown) => void>();
+  private commandSeq = 0;
+
+  private constructor(
+    readonly deps: AppHostDeps,
+    readonly sandbox: AppSandbox,
+  ) {
+    super();
+    this.state = openAppState(deps.dataDir, deps.vss);
+    this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
+    sandbox.on('event', (e: SandboxEvent) => applyEvent(this, e));
+    this.state.ledger.onRecord((r: LedgerRecord) => this.emit('ledger', r));
+    deps.vehicle.on('change', () => {
+      for (const id of this.apps.keys()) this.stateFor.add(id);
+    });
+  }
+
+  /** Starts the app thread (apps are loaded with `loadInstalled` / `loadFolder`). */
+  static async start(deps: AppHostDeps): Promise<AppHost> {
+    let host: AppHost | null = null;
+    const sb = await AppSandbox.start(deps.dataDir, (appId, op, args) =>
+      answer({
+        policy: deps.policy,
+        ledger: host!.state.ledger,
+        cloud: () => host!.cloud,
+        permits: (a, p) => host!.permits(a, p),
+        deliverCloud: (a, topic, payload) => sb.deliver(a, 'cloud', { topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+        onUnsubscribe: (a, off) => host!.apps.get(a)?.cloudUnsubs.push(off),
+      }, appId, op, args),
+    );
+    host = new AppHost(deps, sb);
+    host.tick = setInterval(() => host!.flush(), APP_TICK_MS);
+    host.readsFlush = setInterval(() => host!.state.ledger.flushReads(), 10_000);
+    return host;
+  }
+
+  /** Gives apps the cloud (their `apps/<id>/` channel); without it cloud calls fail with Unavailable. */
+  setCloud(cloud: AppCloudLink | null): void {
+    this.cloud = cloud;
+  }
+
+  /** Loads every installed app; returns how many (damaged ones are logged and skipped). */
+  loadInstalled(): number {
+    const { apps, broken } = this.state.store.list();
+    for (const b of broken) this.deps.log.log('error', 'installed app is damaged', { app: b.id, error: b.error });
+    for (const a of apps) this.load(a.manifest, this.state.store.bundle(a.manifest.id), 'installed', a.info.trusted);
+    return apps.length;
+  }
+
+  /**
+   * Builds and loads each folder with an app.json under `dir` (the configuration's apps folder):
+   * system apps, trusted like the car maker's own. A folder that does not build is logged.
+   */
+  async loadFolder(dir: string): Promise<string[]> {
+    if (!existsSync(dir)) return [];
+    const loaded: string[] = [];
+    for (const name of readdirSync(dir).sort()) {
+      if (!existsSync(join(dir, name, 'app.json'))) continue;
+      try {
+        const b = await buildApp(join(dir, name), { vss: this.deps.vss, write: false });
+        this.state.store.settle(b.manifest, true);
+        this.load(b.manifest, b.bundle, 'system', true);
+        loaded.push(b.manifest.id);
+      } catch (err) {
+        this.deps.log.log('error', 'app folder does not build', { folder: join(dir, name), error: (err as Error).message });
+      }
+    }
+    return loaded;
+  }
+
+  /** Starts (or replaces) one app in the sandbox with its current grants. */
+  load(manifest: AppManifest, bundle: string, source: AppSummary['source'], trusted: boolean): void {
+    this.unload(manifest.id);
+    const app: LoadedApp = { manifest, bundle, source, trusted, unsubs: [], cloudUnsubs: [], pending: new Map() };
+    this.apps.set(manifest.id, app);
+    this.deps.grants.set(manifest.id, (path) => this.permits(manifest.id, path));
+    this.subscribe(app);
+    this.sandbox.load({ manifest, bundle, grants: this.state.grants.all(manifest.id), limits: this.limits });
+  }
+
+  /** Stops an app (its `onStop` runs) and drops its subscriptions. */
+  unload(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    for (const off of [...app.unsubs, ...app.cloudUnsubs]) off();
+    this.apps.delete(appId);
+    this.deps.grants.delete(appId);
+    this.sandbox.unload(appId);
+  }
+
+  /** After an app (re)started: its current values and the vehicle state again. */
+  resync(appId: string): void {
+    const app = this.apps.get(appId);
+    if (app) this.subscribe(app);
+  }
+
+  /** Feeds the app the paths its granted signal permissions cover, one store subscription per rate. */
+  private subscribe(app: LoadedApp): void {
+    for (const off of app.unsubs) off();
+    app.unsubs = [];
+    const id = app.manifest.id;
+    const grants = this.state.grants.all(id);
+    const byRate = new Map<number, number[]>();
+    const dangerous = new Set<string>();
+    for (const path of this.deps.store.paths) {
+      const perm = signalPermissionFor(app.manifest, path);
+      if (!perm || grants[perm.id] !== 'granted') continue;
+      if (declaredPermissions(app.manifest).find((d) => d.id === perm.id)?.tier !== 'normal') dangerous.add(path);
+      byRate.set(perm.maxRateHz, [...(byRate.get(perm.maxRateHz) ?? []), this.deps.store.index(path)]);
+    }
+    for (const [rate, indices] of byRate) {
+      app.unsubs.push(this.deps.store.subscribe(indices, { maxRateHz: rate }, (ups) => this.queue(app, ups, dangerous)));
+      // Current values at once, so vehicle.get works from the first callback.
+      this.queue(app, indices.filter((i) => this.deps.store.quality[i] !== 0).map((i) => ({ index: i, path: this.deps.store.paths[i]!, value: this.deps.store.values[i]!, timeMs: this.deps.store.times[i]!, quality: this.deps.store.quality[i]! })), dangerous);
+    }
+    this.stateFor.add(id);
+  }
+
+  private queue(app: LoadedApp, ups: SignalUpdate[], dangerous: Set<string>): void {
+    const id = app.manifest.id;
+    for (const u of ups) {
+      const conv = this.deps.toVss(u.path);
+      app.pending.set(u.path, [u.path, conv && Number.isFinite(u.value) ? conv(u.value) : null, u.timeMs, QUALITY_NAMES[u.quality] ?? 'none']);
+      if (dangerous.has(u.path)) this.state.ledger.countRead(id, u.path);
+    }
+  }
+
+  /** One tick: every app's pending values in one message; the vehicle state to apps that need it. */
+  flush(): void {
+    const batch: Record<string, SignalTuple[]> = {};
+    let any = false;
+    for (const [id, app] of this.apps) {
+      if (app.pending.size === 0) continue;
+      batch[id] = [...app.pending.values()];
+      app.pending.clear();
+      any = true;
+    }
+    for (const id of this.stateFor) this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
+    this.stateFor.clear();
+    if (any) this.sandbox.tick(batch, null);
+  }
+
+  /** May `appId` request actuator `path`? (the action policy asks) */
+  permits(appId: string, path: string): boolean {
+    return this.apps.has(appId) && this.state.grants.get(appId, `actuator:${path}`) === 'granted';
+  }
+
+  /**
+   * The driver grants or revokes a permission; it takes effect at once (grants in the sandbox,
+   * signal deliveries, the policy's check). @throws PermissionError for an undeclared
+   * permission, or a privileged one of an app not signed by a trusted publisher.
+   */
+  setGrant(appId: string, permission: string, granted: boolean, by = 'driver'): GrantState {
+    const app = this.apps.get(appId);
+    const decl = app ? declaredPermissions(app.manifest).find((d) => d.id === permission) : undefined;
+    if (!app || !decl) throw new PermissionError(appId, permission, app ? 'the app does not declare it' : 'no such app');
+    if (granted && decl.tier === 'privileged' && !app.trusted) throw new PermissionError(appId, permission, 'privileged permissions need an app signed by a trusted publisher');
+    const state: GrantState = granted ? 'granted' : decl.tier === 'privileged' && !app.trusted ? 'blocked' : 'denied';
+    this.state.grants.set(appId, permission, state);
+    this.state.ledger.record(appId, granted ? 'grant' : 'revoke', { permission, tier: decl.tier, by });
+    this.sandbox.grants(appId, this.state.grants.all(appId));
+    if (permission.startsWith('signal:')) this.subscribe(app);
+    return state;
+  }
+
+  /** Installed and system apps with manifest, grants and state. */
+  list(): AppSummary[] {
+    return [...this.apps.values()].map((a) => {
+      const g = this.state.grants.all(a.manifest.id);
+      const m = a.manifest;
+      return {
+        id: m.id, name: m.name, version: m.version, publisher: m.publisher, description: m.description, source: a.source, trusted: a.trusted,
+        state: this.sandbox.metrics[m.id]?.state ?? 'loading',
+        permissions: declaredPermissions(m).map((d) => ({ ...d, state: g[d.id] ?? 'denied' })),
+      };
+    });
+  }
+
+  /** Stores a template the app rendered after checking it again here (the HMI trusts only this copy). */
+  setTemplate(appId: string, t: unknown): boolean {
+    const app = this.apps.get(appId);
+    const bad = app ? templateProblem(t, app.manifest.permissions.ui) : 'no such app';
+    if (bad) {
+      this.state.ledger.record(appId, 'ui-invalid', { problem: bad });
+      return false;
+    }
+    this.templates.set(appId, { template: t as UiTemplate, timeMs: Date.now() });
+    this.emit('ui', appId, t);
+    return true;
+  }
+
+  /** A tap on one of a tile's actions. */
+  uiAction(appId: string, actionId: string): void {
+    this.sandbox.deliver(appId, 'ui-action', { id: actionId });
+  }
+
+  /**
+   * A cloud command for an app (`cloud.onCommand`); resolves with what its handler returned
+   * (or `{status: 'failed', reason: 'TIMEOUT'}` after 5 s).
+   */
+  deliverCommand(appId: string, command: { name: string; args: Record<string, unknown>; id?: string }): Promise<unknown> {
+    const id = `c${++this.commandSeq}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.commandWaits.delete(id);
+        resolve({ status: 'failed', reason: 'TIMEOUT', detail: `${appId} did not answer within ${COMMAND_TIMEOUT_MS} ms` });
+      }, COMMAND_TIMEOUT_MS);
+      this.commandWaits.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      // The app sees the sender's id (the command's nonce) as `id`; answers are matched by ours.
+      this.sandbox.deliver(appId, 'command', { ...command, id: command.id ?? id, replyTo: id });
+    });
+  }
+
+  /** The app answered a command (from the app thread). */
+  commandDone(_appId: string, id: unknown, result: unknown): void {
+    const w = this.commandWaits.get(String(id));
+    this.commandWaits.delete(String(id));
+    w?.(result);
+  }
+
+  /** The driver restarts a stopped or quarantined app. */
+  restart(appId: string): void {
+    this.sandbox.restart(appId);
+  }
+
+  ledger(appId?: string, o: { limit?: number; afterSeq?: number } = {}): LedgerRecord[] {
+    return this.state.ledger.query({ ...(appId ? { appId } : {}), ...o });
+  }
+
+  logs(appId: string, limit = 100): { timeMs: number; level: string; message: string }[] {
+    const rows = this.state.db.prepare('SELECT time_ms, level, message FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT ?').all(appId, limit) as { time_ms: number; level: string; message: string }[];
+    return rows.reverse().map((r) => ({ timeMs: r.time_ms, level: r.level, message: r.message }));
+  }
+
+  /** Per-app CPU, memory, state and strikes (from the app thread, at most 1 s old). */
+  metrics(): Record<string, AppMetrics> {
+    return this.sandbox.metrics;
+  }
+
+  /** The per-app lines for `/metrics`. */
+  metricsText(): string {
+    return metricsText(this.sandbox.metrics);
+  }
+
+  /** Stops every app (their `onStop` runs), the app thread, and writes pending read counts. */
+  async stop(): Promise<void> {
+    if (this.tick) clearInterval(this.tick);
+    if (this.readsFlush) clearInterval(this.readsFlush);
+    for (const id of [...this.apps.keys()]) this.unload(id);
+    await new Promise((r) => setTimeout(r, 50));
+    await this.sandbox.close();
+    this.state.ledger.flushReads(true);
+    this.state.close();
+  }
+}
