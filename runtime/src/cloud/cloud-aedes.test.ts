@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../http/http-server.ts';
 import { cloudRoutes } from './cloud-http.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 import { signCommand } from './command-signing.ts';
 import { DEFAULT_TELEMETRY_POLICY } from './telemetry-policy.ts';
 import { samplesOf, type TelemetryBatch } from './payload.ts';
@@ -117,6 +118,54 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     server.close();
     await obs.close();
     await car.close();
+    t.remove();
+  }
+});
+
+test('broker restarted twice during a 20k-message stream: the cloud got every message, duplicates only with the same id', async () => {
+  const t = tempDir();
+  let broker = await startEmbeddedBroker();
+  const port = broker.port;
+  const got = new Map<string, number>();
+  const order: number[] = [];
+  const record = (b: EmbeddedBroker): void => {
+    b.broker.on('publish', (packet, client) => {
+      if (client?.id !== 'demo-ev-0001' || !packet.topic.endsWith('/events')) return;
+      const body = JSON.parse(packet.payload.toString()) as { mid: string; i: number };
+      got.set(body.mid, (got.get(body.mid) ?? 0) + 1);
+      order.push(body.i);
+    });
+  };
+  record(broker);
+  const car = await carWithCloud(t.dir, { url: broker.url, telemetry: { policy: [] } });
+  const { cloud } = car.rc;
+  const N = 20_000;
+  try {
+    await until(() => cloud.connection.connected, 5000, 'connected');
+    cloud.outbox.batch(() => {
+      for (let i = 0; i < N; i++) cloud.outbox.enqueue({ topic: 'vehicles/demo-ev-0001/events', body: { i }, kind: 'event', dataClass: 'diagnostics' });
+    });
+    cloud.publisher.kick();
+    for (const share of [0.25, 0.6]) {
+      await until(() => got.size > N * share, 30_000, `${share * 100} % through`);
+      await broker.close();
+      await new Promise((r) => setTimeout(r, 300));
+      broker = await startEmbeddedBroker({ port });
+      record(broker);
+    }
+    await until(() => cloud.outbox.depth.messages === 0 && got.size >= N, 60_000, `all ${N} received (now ${got.size})`);
+    const duplicates = [...got.values()].reduce((a, n) => a + n - 1, 0);
+    const c = cloud.outbox.counters;
+    console.log(`  aedes restarts: accepted ${c.enqueued}, received ${got.size} unique, lost ${N - got.size}, duplicates ${duplicates} (same id), reconnects ${cloud.connection.counters.connects}`);
+    assert.is(got.size, N);
+    assert.is(c.acked, N);
+    assert.is(Object.keys(c.dropped).length, 0);
+    assert.is(cloud.connection.counters.connects, 3);
+    const first = order.filter((i, k) => order.indexOf(i) === k);
+    assert.ok(first.every((v, k) => k === 0 || v > first[k - 1]!), 'first arrivals are in outbox order');
+  } finally {
+    await car.close();
+    await broker.close();
     t.remove();
   }
 });

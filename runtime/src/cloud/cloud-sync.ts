@@ -24,7 +24,8 @@ export interface CloudSyncOptions extends Pick<ConnectionOptions, 'url' | 'vehic
   durability?: Durability;
   store: SignalStore;
   toVss: (path: string) => ((n: number) => VssValue) | null;
-  policy: ActionPolicy;
+  /** The runtime's action policy: the built-in commands act through it (none are registered without it). */
+  policy?: ActionPolicy;
   vehicle?: VehicleState;
   trustedKeys?: readonly TrustedKey[];
   outbox?: OutboxOptions;
@@ -62,7 +63,7 @@ export class CloudSync {
     this.consent = new ConsentStore(this.db);
     this.connection = new CloudConnection({ ...o, log: o.log });
     this.commands = new CommandProcessor({ vehicleId: o.vehicleId, keys: o.trustedKeys ?? [], db: this.db, log: o.log });
-    for (const [name, h] of Object.entries(builtinCommands(o.policy))) this.commands.register(name, h);
+    if (o.policy) for (const [name, h] of Object.entries(builtinCommands(o.policy))) this.commands.register(name, h);
     this.publisher = new OutboxPublisher(this.outbox, this.connection, this.ledger, o.log, o.window !== undefined ? { window: o.window } : {});
     this.telemetry = new TelemetryCollector({ store: o.store, toVss: o.toVss, consent: this.consent, emit: (c, s) => this.enqueueTelemetry(c, s), ...o.telemetry });
     this.consent.on('revoked', (cats: Category[]) => this.onRevoked(cats));
@@ -192,8 +193,7 @@ export class CloudSync {
     }
     const usable = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && !/[+#\0]/.test(s);
     const topic = usable(props.responseTopic) ? props.responseTopic : usable(replyTo) ? replyTo : this.connection.topics.defaultReply(name);
-    const { ...body } = r;
-    this.enqueue(() => this.outbox.enqueue({ topic, body, kind: 'reply', dataClass: 'service', ...(props.correlationData ? { correlationData: props.correlationData } : {}) }));
+    this.enqueue(() => this.outbox.enqueue({ topic, body: { ...r }, kind: 'reply', dataClass: 'service', ...(props.correlationData ? { correlationData: props.correlationData } : {}) }));
   }
 
   /** Figures for `/metrics` and the HMI. */

@@ -10,6 +10,8 @@ import { VehicleTopics } from './topics.ts';
 const RC5_UNSUPPORTED_PROTOCOL = 132;
 /** MQTT 3.1.1 CONNACK return code "unacceptable protocol version" (what a 3.1.1 broker answers a v5 CONNECT). */
 const RC3_UNACCEPTABLE_PROTOCOL = 1;
+/** MQTT 5 PUBACK reason "No matching subscribers": accepted, and delivered to nobody. */
+const RC5_NO_MATCHING_SUBSCRIBERS = 16;
 /** How long the broker keeps the car's session (subscriptions, queued commands) while it is away (s). */
 const SESSION_EXPIRY_S = 7 * 86_400;
 
@@ -61,7 +63,8 @@ export interface PublishOptions {
  */
 export class CloudConnection extends EventEmitter {
   readonly topics: VehicleTopics;
-  readonly counters = { connects: 0, disconnects: 0, fallbacks: 0, attempts: 0 };
+  /** `noSubscribers`: PUBACKs saying nobody subscribed to the topic (MQTT 5; the broker dropped the message by design). */
+  readonly counters = { connects: 0, disconnects: 0, fallbacks: 0, attempts: 0, noSubscribers: 0 };
   private client: MqttClient | null = null;
   private version: 4 | 5;
   private stopped = true;
@@ -207,8 +210,27 @@ export class CloudConnection extends EventEmitter {
     if (!client || !client.connected) return Promise.reject(new Error('not connected'));
     const properties = this.version === 5 && (o.responseTopic || o.correlationData) ? { ...(o.responseTopic ? { responseTopic: o.responseTopic } : {}), ...(o.correlationData ? { correlationData: o.correlationData } : {}) } : undefined;
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false, ...(properties ? { properties } : {}) }, (err) => (err ? reject(err) : resolve()));
+      client.publish(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false, ...(properties ? { properties } : {}) }, (err, packet) => {
+        if (err) return reject(err);
+        if ((packet as { reasonCode?: number } | undefined)?.reasonCode === RC5_NO_MATCHING_SUBSCRIBERS) this.counters.noSubscribers++;
+        resolve();
+      });
     });
+  }
+
+  /**
+   * Runs `fn` (a burst of publishes) with the socket corked, so the packets leave in one
+   * write instead of one system call each.
+   */
+  burst(fn: () => void): void {
+    const stream = this.client?.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!stream?.cork || !stream.uncork) return fn();
+    stream.cork();
+    try {
+      fn();
+    } finally {
+      process.nextTick(() => stream.uncork!());
+    }
   }
 
   /** Says `offline` (retained) when connected, then closes; no more reconnects. */

@@ -186,8 +186,22 @@ export class Outbox {
     this.counters.expired += e.n;
   }
 
-  /** Removes messages the broker acknowledged (one transaction); unknown seqs are ignored. */
+  /**
+   * Removes messages the broker acknowledged (one transaction); unknown seqs are ignored.
+   * Committed without waiting for the disk: a removal lost to a power cut only means the
+   * message is sent again, with the same id, which the cloud deduplicates.
+   */
   ack(seqs: readonly number[]): void {
+    const durability = this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.removeAcked(seqs);
+    } finally {
+      this.db.pragma(`synchronous = ${durability}`);
+    }
+  }
+
+  private removeAcked(seqs: readonly number[]): void {
     this.db.transaction(() => {
       for (const seq of seqs) {
         const r = this.st.del.get(seq) as { bytes: number } | undefined;

@@ -5,7 +5,7 @@ import type { Ledger } from './ledger.ts';
 import type { Outbox, OutboxMessage } from './outbox.ts';
 
 /** Messages published and not yet acknowledged, at most (capped by the broker's Receive Maximum). */
-const DEFAULT_WINDOW = 256;
+const DEFAULT_WINDOW = 1000;
 
 /**
  * Moves messages from the outbox to the broker: in outbox order, up to a window in flight
@@ -74,6 +74,10 @@ export class OutboxPublisher extends EventEmitter {
       return;
     }
     const gen = this.conn.generation;
+    this.conn.burst(() => this.publishAll(batch, gen));
+  }
+
+  private publishAll(batch: OutboxMessage[], gen: number): void {
     for (const m of batch) {
       this.inFlight.set(m.seq, m);
       this.counters.published++;

@@ -55,7 +55,7 @@ export class Mosquitto {
     mkdirSync(join(dir, 'persist'), { recursive: true });
     writeFileSync(
       join(dir, 'mosquitto.conf'),
-      [`listener ${m.port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 100000', 'log_dest none', extraConfig, ''].join('\n'),
+      [`listener ${m.port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 100000', 'max_inflight_messages 1000', 'log_dest none', extraConfig, ''].join('\n'),
     );
     await m.spawn();
     return m;

@@ -36,7 +36,7 @@ export class Observer {
   }
 
   static async connect(url: string, o: { clientId?: string; version?: 4 | 5; filter?: string } = {}): Promise<Observer> {
-    const client = mqtt.connect(url, { clientId: o.clientId ?? `observer-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, protocolVersion: o.version ?? 4, clean: false, reconnectPeriod: 200, ...(o.version === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}) });
+    const client = mqtt.connect(url, { clientId: o.clientId ?? `observer-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, protocolVersion: o.version ?? 4, clean: false, reconnectPeriod: 200, ...(o.version === 5 ? { properties: { sessionExpiryInterval: 3600, receiveMaximum: 20 } } : {}) });
     const obs = new Observer(client);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
