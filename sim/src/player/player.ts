@@ -137,10 +137,13 @@ export class Player extends EventEmitter {
     const stopUs = this.o.stopAtS === undefined ? Infinity : this.o.stopAtS * 1e6;
     do {
       let firstUs: number | null = null;
-      this.wallStartMs = this.clock.now();
       for await (const f of this.open()) {
         if (this.stopped) break;
-        firstUs ??= f.timestampUs;
+        if (firstUs === null) {
+          // The schedule starts when the first frame is in hand, not before the file is open.
+          firstUs = f.timestampUs;
+          this.wallStartMs = this.clock.now();
+        }
         const rel = f.timestampUs - firstUs;
         if (rel >= stopUs) break;
         const sink = this.sinkFor(f.bus);
