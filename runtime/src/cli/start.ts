@@ -6,6 +6,9 @@ import { attachApps } from '../app-host/index.ts';
 import { appRoutes } from '../http/app-routes.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { HmiServer } from '../hmi/hmi-server.ts';
+import { cloudRoutes } from '../cloud/cloud-http.ts';
+import { parseCloudUrl } from '../cloud/connection.ts';
+import { attachCloud } from '../cloud/runtime-cloud.ts';
 import { createLogger } from '../log.ts';
 import { Runtime } from '../runtime.ts';
 
@@ -35,7 +38,7 @@ function feedNote(cfg: CarConfig, bus: string): string {
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'run the head-unit runtime (default: the demo car on a looped synthetic drive)',
-  help: `Usage: headunit start [--config FILE] [--port N] [--data DIR] [--scenario FILE | --trace FILE]
+  help: `Usage: headunit start [--config FILE] [--port N] [--data DIR] [--cloud URL] [--scenario FILE | --trace FILE]
 
 Runs the head-unit process: opens each configured bus, decodes every frame into VSS
 signals, derives the vehicle state, and serves on http://HOST:PORT
@@ -49,6 +52,8 @@ Options:
   --config FILE     car configuration (JSON; see README "Car configuration")
   --port N          HTTP port (default 8080; 0 = any free port)
   --data DIR        data folder (default ~/.headunit)
+  --cloud URL       cloud broker: mqtt://HOST:PORT or mqtts://HOST:PORT (default: an embedded
+                    MQTT broker on a free loopback port; 'embedded:PORT' picks the port; 'off')
   --scenario FILE   play this synthetic scenario on the demo bus instead
   --trace FILE      play this trace (candump, ASC, TRC, BLF or CSV), looped, on the demo bus instead
   -h, --help        show this help`,
@@ -57,15 +62,23 @@ Options:
       args,
       options: { config: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, scenario: { type: 'string' }, trace: { type: 'string' }, cloud: { type: 'string' } },
     });
-    if (values.cloud !== undefined) throw new UsageError('--cloud arrives with cloud sync (issue #7); not available yet');
     const t0 = performance.now();
+    if (values.cloud !== undefined && values.cloud !== 'off' && !/^embedded(:\d+)?$/.test(values.cloud)) {
+      try {
+        parseCloudUrl(values.cloud);
+      } catch (err) {
+        throw new UsageError(`--cloud: ${(err as Error).message}`);
+      }
+    }
     const cfg = applyOverrides(loadCarConfig(values.config ?? DEFAULT_CONFIG), values);
     const log = createLogger(io.stderr);
     const rt = await Runtime.create(cfg, log);
     await rt.start();
+    const cloudUrl = values.cloud ?? cfg.cloud?.url;
+    const cloud = cloudUrl === 'off' ? null : await attachCloud(rt, { url: cloudUrl === 'mqtt://embedded' ? undefined : cloudUrl, dataDir: cfg.dataDir, log: log.child('cloud') });
     const apps = await attachApps(rt, { dataDir: cfg.dataDir, log: log.child('apps') });
     const hmi = await HmiServer.create(rt, { log: log.child('hmi') });
-    const server = createHttpServer(rt, [hmi.routes, appRoutes(apps)]);
+    const server = createHttpServer(rt, [hmi.routes, appRoutes(apps), ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
     hmi.attach(server);
     server.listen(cfg.http.port, cfg.http.host);
     try {
@@ -73,6 +86,7 @@ Options:
     } catch (err) {
       await hmi.close();
       await apps.stop();
+      await cloud?.close();
       await rt.stop();
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot serve on ${cfg.http.host}:${cfg.http.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (try --port)' : e.message}`), { code: e.code ?? 'LISTEN' });
@@ -85,6 +99,7 @@ Options:
         `  ${rt.store.paths.length} VSS signals, ${rt.policy.actuators.length} actuators\n` +
         `  ${apps.apps.size} apps (${apps.list().map((a) => a.id).join(', ') || 'none installed'}), data in ${cfg.dataDir}\n` +
         `  http://${cfg.http.host}:${port}/  (the touchscreen HMI; health, metrics, api)\n` +
+        (cloud ? `  cloud: ${cloud.url}${cloud.broker ? ' (embedded MQTT broker)' : ''} as vehicles/${rt.config.vehicleId}/...; privacy at /api/cloud\n` : '  cloud: off\n') +
         `Ctrl-C to stop.\n`,
     );
     const signal = await new Promise<string>((resolve) => {
@@ -95,6 +110,7 @@ Options:
     await hmi.close();
     server.close();
     await apps.stop();
+    await cloud?.close();
     await rt.stop();
     io.stdout.write('headunit stopped\n');
     return 0;
