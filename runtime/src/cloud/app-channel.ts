@@ -37,14 +37,18 @@ export class AppCloudChannel {
   }
 
   /**
-   * Queues `data` for `{app root}/{topic}`. `alert` goes ahead of events and telemetry.
+   * Queues `data` for `{app root}/{topic}`. `alert` goes ahead of events and telemetry. `raw`
+   * sends `data` itself (a string as is, anything else as JSON) without the envelope, for
+   * devices with their own schema; such a message has no `mid`, so on MQTT 3.1.1 an app that
+   * also subscribes to the same topic hears its own echo.
    * @throws TopicError when `topic` is not a plain relative topic.
    */
-  publish(topic: string, data: unknown, o: { retain?: boolean; ttlMs?: number; alert?: boolean } = {}): AppPublishResult {
+  publish(topic: string, data: unknown, o: { retain?: boolean; ttlMs?: number; alert?: boolean; raw?: boolean } = {}): AppPublishResult {
     const full = this.conn.topics.appTopic(this.appId, topic);
     if (!this.consent.allows('apps')) return { queued: false, reason: 'NO_CONSENT', detail: 'the owner has not allowed app data to leave the car' };
     try {
-      const m = this.outbox.enqueue({ topic: full, body: { app: this.appId, timeMs: Date.now(), data }, kind: o.alert ? 'alert' : 'app', dataClass: 'apps', ...(o.retain ? { retain: true } : {}), ...(o.ttlMs ? { ttlMs: o.ttlMs } : {}) });
+      const raw = o.raw ? Buffer.from(typeof data === 'string' ? data : JSON.stringify(data ?? null), 'utf8') : undefined;
+      const m = this.outbox.enqueue({ topic: full, body: { app: this.appId, timeMs: Date.now(), data }, kind: o.alert ? 'alert' : 'app', dataClass: 'apps', ...(raw ? { raw } : {}), ...(o.retain ? { retain: true } : {}), ...(o.ttlMs ? { ttlMs: o.ttlMs } : {}) });
       this.recentMids.push(m.mid);
       if (this.recentMids.length > 256) this.recentMids.shift();
       this.kick();

@@ -26,6 +26,11 @@ export interface OutboxInput {
   correlationData?: Buffer;
   /** Use this id instead of a new one (the caller built `body` around it). */
   mid?: string;
+  /**
+   * Send exactly these bytes instead of `{mid, ...body}` (an app speaking a device's own schema,
+   * e.g. a Home Assistant light); the id then lives only in the outbox row and the ledger.
+   */
+  raw?: Buffer;
 }
 
 /** A stored message, in sending order. */
@@ -122,7 +127,7 @@ export class Outbox {
   enqueue(m: OutboxInput): OutboxMessage {
     const now = this.clock();
     const mid = m.mid ?? newMessageId(now);
-    const payload = Buffer.from(JSON.stringify({ mid, ...m.body }), 'utf8');
+    const payload = m.raw ?? Buffer.from(JSON.stringify({ mid, ...m.body }), 'utf8');
     const priority = PRIORITY[m.kind];
     return this.db.transaction((): OutboxMessage => {
       this.makeRoom(payload.length, priority, m.kind);
