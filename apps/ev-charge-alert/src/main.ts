@@ -30,9 +30,9 @@ function showTile(): void {
   if (Date.now() < alertShownUntil) return;
   ui.render({
     kind: 'tile',
-    title: 'Charge alert',
+    title: `Charge (alert below ${settings.thresholdPct} %)`,
     value: car.soc === null ? '--' : car.soc.toFixed(0),
-    unit: `% (alert below ${settings.thresholdPct} %)`,
+    unit: '%',
     icon: 'battery',
     actions: [
       { id: 'lower', label: `-${THRESHOLD_STEP_PCT} %` },

@@ -1,0 +1,96 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appMessages, fastScenario, startAppCar, until, type AppCar } from '../testing/app-car.ts';
+
+const TEMP = 'Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature';
+const FAN = 'Vehicle.Cabin.HVAC.Station.Row1.Driver.FanSpeed';
+const dir = mkdtempSync(join(tmpdir(), 'climate-'));
+let car: AppCar;
+test.before(async () => {
+  // The cold morning, parked and plugged in at 79.5 %, 20 times as fast.
+  car = await startAppCar('climate', fastScenario('cold-morning-preheat.json', dir, { speed: 20 }), { dir: join(dir, 'car') });
+});
+test.after(async () => {
+  await car.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const mine = () => car.decisions.filter((d) => d.caller === car.appId);
+const twin = () => appMessages(car, 'state');
+
+test('the tile shows the cabin temperature; a tap asks the action policy for the new target', async () => {
+  await until(() => (car.host.templates.get(car.appId)?.template as { value?: string } | undefined)?.value === '-4.0', 10_000, 'the tile with the cabin temperature');
+  const tile = car.host.templates.get(car.appId)!.template as { title: string; unit: string; actions: { id: string }[] };
+  // The scenario's own fan ramps up from minute 2 (6 s here): its figure depends on when we look.
+  assert.match(tile.title, /^Climate, set 20\.0 °C, fan \d+ %$/);
+  assert.is(tile.unit, '°C');
+  assert.equal(tile.actions.map((a) => a.id), ['temp-down', 'temp-up', 'fan-down', 'fan-up']);
+  car.host.uiAction(car.appId, 'temp-up');
+  await until(() => mine().length > 0, 5000, 'the request');
+  assert.equal([mine()[0]!.path, mine()[0]!.value, mine()[0]!.allowed, mine()[0]!.reason], [TEMP, 20.5, true, 'OK']);
+});
+
+test('a signed precondition command heats while parked, reports to the twin, and switches off after N minutes', async () => {
+  await new Promise((r) => setTimeout(r, 1100)); // past the HVAC's 2 requests/s
+  const mark = mine().length;
+  const reply = await car.command('precondition', { on: true, targetC: 22, minutes: 0.05 });
+  assert.is(reply['status'], 'done', JSON.stringify(reply));
+  assert.match(String(reply['detail']), /^pre-conditioning to 22 °C until /);
+  const started = mine().slice(mark);
+  assert.equal(started.map((d) => [d.path, d.value, d.allowed]), [[TEMP, 22, true], [FAN, 60, true]]);
+  await until(() => twin().some((s) => (s['preconditioning'] as { active: boolean }).active), 5000, 'the twin saying on');
+  const on = twin().find((s) => (s['preconditioning'] as { active: boolean }).active)!;
+  assert.is((on['preconditioning'] as { targetC: number }).targetC, 22);
+  assert.is((on['lastCommand'] as { status: string }).status, 'done');
+  // 0.05 minutes later the app switches the fan off by itself.
+  await until(() => mine().some((d) => d.path === FAN && d.value === 0), 8000, 'the auto-off');
+  await until(() => !(twin().at(-1)!['preconditioning'] as { active: boolean }).active, 5000, 'the twin saying off');
+  assert.ok(car.logs().includes('pre-conditioning ended: 0.05 min elapsed'));
+});
+
+test('a command with a forged signature never reaches the app', async () => {
+  const before = mine().length;
+  const forger = generateKeyPairSync('ed25519');
+  const reply = await car.command('precondition', { on: true }, forger.privateKey);
+  assert.equal([reply['status'], reply['reason']], ['refused', 'BAD_SIGNATURE']);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(mine().length, before);
+});
+
+test('bad arguments are refused by the app with the reason', async () => {
+  const reply = await car.command('precondition', { on: true, targetC: 35 });
+  assert.equal([reply['status'], reply['reason'], reply['detail']], ['refused', 'BAD_ARGS', 'targetC must be 16..28 °C']);
+});
+
+test('below the charge floor and while driving, pre-conditioning is refused and nothing is requested', async () => {
+  // Parked at 15 % for 4 s, then driven away.
+  const low = fastScenario('cold-morning-preheat.json', dir, {
+    speed: 20,
+    tracks: {
+      'BMS_Status.StateOfCharge': [[0, 15]],
+      'VCU_Drive.IgnitionState': [[0, 'OFF'], [4, 'ON']],
+      'VCU_Drive.Gear': [[0, 'P'], [4, 'D']],
+      'VCU_Drive.VehicleSpeed': [[0, 0], [4.5, 0], [6, 30]],
+    },
+  });
+  const other = await startAppCar('climate', low, { dir: join(dir, 'low') });
+  try {
+    await until(() => other.rt.vehicle.current.drive !== 'unknown', 5000, 'a vehicle state');
+    await new Promise((r) => setTimeout(r, 1000));
+    const floor = await other.command('precondition', { on: true });
+    assert.equal([floor['status'], floor['reason']], ['refused', 'BELOW_CHARGE_FLOOR'], JSON.stringify(floor));
+    await until(() => other.rt.vehicle.current.drive === 'driving', 10_000, 'driving');
+    await new Promise((r) => setTimeout(r, 300)); // the app hears of it at the next tick
+    const driving = await other.command('precondition', { on: true });
+    assert.equal([driving['status'], driving['reason']], ['refused', 'NOT_PARKED'], JSON.stringify(driving));
+    assert.is(other.decisions.filter((d) => d.caller === other.appId).length, 0);
+  } finally {
+    await other.close();
+  }
+});
+
+test.run();
