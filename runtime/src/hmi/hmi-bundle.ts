@@ -6,6 +6,8 @@ import { HmiBuildError } from '../errors.ts';
 
 /** The folder the bundle is built from (this file's folder: ui/, templates/, protocol.ts). */
 export const HMI_SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** The project's packages (preact), found from any source folder. */
+const NODE_MODULES = fileURLToPath(new URL('../../../node_modules/', import.meta.url));
 /** Where built bundles are kept between starts, keyed by a hash of their sources. */
 export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../../node_modules/.cache/headunit-hmi/', import.meta.url));
 
@@ -84,6 +86,7 @@ export async function buildHmiBundle(opts: { sourceDir?: string; cacheDir?: stri
       minify: true,
       jsx: 'automatic',
       jsxImportSource: 'preact',
+      nodePaths: [NODE_MODULES],
       logLevel: 'silent',
     });
   } catch (err) {

@@ -91,8 +91,9 @@ export class HmiServer {
     if (req.method !== 'GET') return false;
     const { hash, js, css } = this.bundle;
     const asset = (type: string, body: string | Buffer): true => {
-      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache', etag: `"${hash}"` });
-      res.end(req.headers['if-none-match'] === `"${hash}"` ? undefined : body);
+      const fresh = req.headers['if-none-match'] === `"${hash}"`;
+      res.writeHead(fresh ? 304 : 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache', etag: `"${hash}"` });
+      res.end(fresh ? undefined : body);
       return true;
     };
     if (url.pathname === '/' || url.pathname === '/hmi' || url.pathname === '/hmi/') return asset('text/html', page(hash));
