@@ -162,10 +162,9 @@ export class GuestInstance {
     if (!this.alive) return null;
     const { ctx } = this;
     return this.guard(() => {
-      const k = ctx.newString(kind);
-      const j = ctx.newString(JSON.stringify(data));
-      const r = ctx.callFunction(this.dispatchFn, ctx.undefined, k, j);
-      k.dispose();
+      // One string per call (`kind` newline `json`): each handle crossing into wasm costs.
+      const j = ctx.newString(`${kind}\n${JSON.stringify(data)}`);
+      const r = ctx.callFunction(this.dispatchFn, ctx.undefined, j);
       j.dispose();
       if (r.error) return this.classify(r.error, 'crash');
       r.value.dispose();
@@ -219,6 +218,7 @@ export class GuestInstance {
   }
 
   private runJobs(): Fault | null {
+    if (!this.rt.hasPendingJob()) return null;
     const r = this.rt.executePendingJobs(this.host.limits.maxJobsPerCall);
     if (r.error) return this.classify(r.error, 'crash');
     if (this.rt.hasPendingJob()) return { kind: 'jobs', detail: `more than ${this.host.limits.maxJobsPerCall} promise jobs in one callback (promise storm)`, ms: 0 };

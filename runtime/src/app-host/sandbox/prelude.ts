@@ -100,8 +100,9 @@ export const PRELUDE = String.raw`(function (caps) {
 
   const handlers = {
     signals(batch) {
-      for (const s of subs.slice()) {
-        const mine = batch.filter((u) => matches(s.path, u[0]));
+      for (let k = 0; k < subs.length; k++) {
+        const s = subs[k];
+        const mine = batch.length === 1 ? (matches(s.path, batch[0][0]) ? batch : []) : batch.filter((u) => matches(s.path, u[0]));
         if (mine.length === 0) continue;
         if (s.path.endsWith('.*')) safe('subscribe ' + s.path, s.cb, mine.map((u) => ({ path: u[0], value: u[1], timeMs: u[2], quality: u[3] })));
         else { const u = mine[mine.length - 1]; safe('subscribe ' + s.path, s.cb, u[1], { path: u[0], timeMs: u[2], quality: u[3] }); }
@@ -131,5 +132,5 @@ export const PRELUDE = String.raw`(function (caps) {
     'ui-action'(a) { for (const f of actionFns.slice()) safe('ui.onAction', f, a); },
     lifecycle(what) { for (const f of life[what].slice()) safe('app.' + what, f); },
   };
-  return function dispatch(kind, json) { handlers[kind](JSON.parse(json)); };
+  return function dispatch(msg) { const i = msg.indexOf('\n'); handlers[msg.slice(0, i)](JSON.parse(msg.slice(i + 1))); };
 })`;

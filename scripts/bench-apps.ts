@@ -1,0 +1,171 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * Issue #6 numbers: the CPU that 10 apps receiving 50 Hz updates add over the runtime alone
+ * (process CPU, all threads, share of one core), app start time, RSS of an idle app, how fast
+ * a runaway app is stopped, and the main (decode) thread's largest gap while hostile apps run.
+ * Usage: node --import tsx scripts/bench-apps.ts [--seconds N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { AppHost } from '../runtime/src/app-host/app-host.ts';
+import type { AppManifest } from '../runtime/src/app-host/manifest/manifest.ts';
+import { attachApps } from '../runtime/src/app-host/runtime-apps.ts';
+import { AppSandbox, type SandboxEvent } from '../runtime/src/app-host/sandbox/app-sandbox.ts';
+import { DEFAULT_LIMITS } from '../runtime/src/app-host/sandbox/protocol.ts';
+import { DEFAULT_CONFIG, loadCarConfig } from '../runtime/src/config/car-config.ts';
+import { createLogger } from '../runtime/src/log.ts';
+import { Runtime } from '../runtime/src/runtime.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('Usage: node --import tsx scripts/bench-apps.ts [--seconds N]\n\nPrints the app platform figures of issue #6.');
+  process.exit(0);
+}
+const SECONDS = Number(values.seconds);
+const quiet = createLogger({ write: () => true });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function manifest(id: string, perms: Partial<AppManifest['permissions']> = {}): AppManifest {
+  return { id, name: id, version: '1.0.0', publisher: 'bench', description: '', entry: 'src/main.ts', icon: null, permissions: { signals: [], actuators: [], notifications: false, ui: [], cloud: [], network: [], storageKb: 0, background: false, ...perms } };
+}
+
+/** CPU of the whole process (all threads) as a share of one core over `seconds`. */
+async function cpuShare(seconds: number): Promise<number> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) / 1000 / (performance.now() - t0)) * 100;
+}
+
+/** A subscriber app: keeps the latest speed and counts updates, renders nothing (a listener, like a trip computer). */
+const LISTENER = `
+let n = 0, last = 0;
+headunit.vehicle.subscribe('Vehicle.*', (changes) => { n += changes.length; last = changes[changes.length - 1].value; });
+setInterval(() => console.log('updates ' + n), 1000);
+`;
+
+async function tenApps(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-apps-'));
+  const rt = await Runtime.create({ ...loadCarConfig(DEFAULT_CONFIG), dataDir: dir, appsDir: null }, quiet);
+  await rt.start();
+  await sleep(1000);
+  const alone = await cpuShare(SECONDS);
+  const host = await attachApps(rt, { dataDir: dir, log: quiet });
+  const counts = new Map<string, number[]>();
+  host.sandbox.on('event', (e: SandboxEvent) => {
+    if (e.kind === 'log' && String(e.detail['message']).startsWith('updates ')) counts.set(e.appId, [...(counts.get(e.appId) ?? []), Number(String(e.detail['message']).slice(8))]);
+  });
+  let ticks = 0;
+  const tick = host.sandbox.tick.bind(host.sandbox);
+  host.sandbox.tick = (s, st) => {
+    ticks++;
+    tick(s, st);
+  };
+  for (let i = 0; i < 10; i++) {
+    const m = manifest(`bench.listener${i}`, { signals: [{ path: 'Vehicle.*', maxRateHz: 50 }] });
+    host.state.store.settle(m, true);
+    host.state.grants.set(m.id, 'signal:Vehicle.*', 'granted');
+    host.load(m, LISTENER, 'system', true);
+  }
+  await sleep(2000);
+  const ticks0 = ticks;
+  const withApps = await cpuShare(SECONDS);
+  const tickRate = (ticks - ticks0) / SECONDS;
+  const perApp = [...counts.values()].map((c) => (c.length > SECONDS ? (c[c.length - 1]! - c[c.length - 1 - SECONDS]!) / SECONDS : 0));
+  const metrics = host.metrics();
+  const appCpu = Object.values(metrics).reduce((s, m) => s + m.cpuMsTotal, 0);
+  console.log(`10 apps at 50 Hz: runtime alone ${alone.toFixed(2)} % of one core, with 10 apps ${withApps.toFixed(2)} %: apps add ${(withApps - alone).toFixed(2)} % (target < 3 %)`);
+  console.log(`  deliveries: ${tickRate.toFixed(1)} batches/s to the app thread; ${Math.min(...perApp).toFixed(0)}-${Math.max(...perApp).toFixed(0)} signal updates/s per app; time inside the apps ${appCpu.toFixed(0)} ms in total`);
+  await host.stop();
+  await rt.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function sandboxFigures(): Promise<void> {
+  const sb = await AppSandbox.start(null, async () => null);
+  const events: SandboxEvent[] = [];
+  sb.on('event', (e: SandboxEvent) => events.push(e));
+  const limits = { ...DEFAULT_LIMITS, backoffBaseMs: 200 };
+  // Start: measured inside the app thread (instantiate + prelude + bundle + onStart) and as seen from the main thread.
+  const seen: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    sb.load({ manifest: manifest(`bench.idle${i}`), bundle: 'headunit.app.onStart(() => {});', grants: {}, limits });
+    await sb.waitFor((e) => e.appId === `bench.idle${i}` && e.kind === 'started');
+    seen.push(performance.now() - t0);
+  }
+  const inside = events.filter((e) => e.kind === 'started').map((e) => e.detail['ms'] as number).sort((a, b) => a - b);
+  seen.sort((a, b) => a - b);
+  console.log(`app start: p50 ${inside[10]!.toFixed(1)} ms, max ${inside[19]!.toFixed(1)} ms in the app thread; p50 ${seen[10]!.toFixed(1)} ms, max ${seen[19]!.toFixed(1)} ms from load() to the started event (target < 50 ms)`);
+  // Idle RSS: 20 more idle apps, after a GC.
+  (globalThis as { gc?: () => void }).gc?.();
+  await sleep(500);
+  const rss0 = process.memoryUsage().rss;
+  for (let i = 0; i < 20; i++) sb.load({ manifest: manifest(`bench.idle-b${i}`), bundle: 'headunit.app.onStart(() => {});', grants: {}, limits });
+  await sb.waitFor((e) => e.appId === 'bench.idle-b19' && e.kind === 'started');
+  await sleep(1500);
+  const heap = Object.entries(sb.metrics).filter(([id]) => id.startsWith('bench.idle-b')).map(([, m]) => m.heapBytes);
+  console.log(`idle app: ${((process.memoryUsage().rss - rss0) / 20 / 1e6).toFixed(2)} MB RSS each (20 apps; QuickJS heap ${(heap.reduce((a, b) => a + b, 0) / heap.length / 1e3).toFixed(0)} kB each) (target < 3 MB)`);
+  for (let i = 0; i < 20; i++) {
+    sb.unload(`bench.idle${i}`);
+    sb.unload(`bench.idle-b${i}`);
+  }
+  // Runaway: every strike of an infinite loop, from the callback's start to its return.
+  sb.load({ manifest: manifest('bench.runaway'), bundle: 'setInterval(() => { for (;;) {} }, 50);', grants: {}, limits: { ...limits, strikesToQuarantine: 1000 } });
+  await sleep(3000);
+  sb.unload('bench.runaway');
+  const stops = events.filter((e) => e.appId === 'bench.runaway' && e.kind === 'strike').map((e) => e.detail['ms'] as number).sort((a, b) => a - b);
+  console.log(`runaway stopped after: p50 ${stops[Math.floor(stops.length / 2)]!.toFixed(1)} ms, p99 ${stops[Math.floor(stops.length * 0.99)]!.toFixed(1)} ms, max ${stops[stops.length - 1]!.toFixed(1)} ms over ${stops.length} strikes (deadline 20 ms, target < 25 ms)`);
+  await sb.close();
+}
+
+const HOSTILE: Record<string, string> = {
+  loop: 'setInterval(() => { for (;;) {} }, 20);',
+  recursion: 'function f(n) { return f(n + 1) + 1; } setInterval(() => f(0), 20);',
+  bomb: 'let a = []; setInterval(() => { for (let i = 0; ; i++) a.push(new Array(100000).fill(i)); }, 20);',
+  strings: "setInterval(() => { let s = 'x'; for (let i = 0; i < 40; i++) s = s + s; }, 20);",
+  promises: 'const spin = () => Promise.resolve().then(spin); setInterval(spin, 20);',
+  timers: 'setInterval(() => { try { for (;;) setInterval(() => {}, 0); } catch (e) {} }, 20);',
+  flood: "setInterval(() => { for (let i = 0; i < 200; i++) headunit.vehicle.set('Vehicle.Body.Trunk.Rear.IsOpen', true).catch(() => {}); }, 20);",
+  probes: "setInterval(() => { try { new Function('return process')(); } catch (e) {} Object.prototype.x = 1; }, 20);",
+};
+
+async function hostileGap(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-hostile-'));
+  const rt = await Runtime.create({ ...loadCarConfig(DEFAULT_CONFIG), dataDir: dir, appsDir: null }, quiet);
+  await rt.start();
+  const host: AppHost = await attachApps(rt, { dataDir: dir, log: quiet, limits: { backoffBaseMs: 200, maxQuarantines: 1000 } });
+  for (const [name, code] of Object.entries(HOSTILE)) {
+    const m = manifest(`bench.hostile.${name}`, name === 'flood' ? { actuators: ['Vehicle.Body.Trunk.Rear.IsOpen'] } : {});
+    host.state.store.settle(m, true);
+    host.load(m, code, 'system', true);
+  }
+  await sleep(1000);
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  let maxGap = 0;
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last - 1);
+    last = now;
+  }, 1);
+  await sleep(SECONDS * 1000);
+  clearInterval(probe);
+  h.disable();
+  const strikes = host.ledger(undefined, { limit: 100000 }).filter((r) => r.kind === 'strike').length;
+  const frames = rt.buses.reduce((s, b) => s + b.pipeline.counters.frames, 0);
+  console.log(`decode (main) thread under ${Object.keys(HOSTILE).length} hostile apps for ${SECONDS} s: largest gap ${maxGap.toFixed(1)} ms (1 ms probe), loop delay p99 ${(h.percentile(99) / 1e6 - 1).toFixed(1)} ms, max ${(h.max / 1e6 - 1).toFixed(1)} ms (target < 10 ms); ${strikes} strikes recorded; ${frames} frames decoded`);
+  await host.stop();
+  await rt.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`node ${process.version}, ${SECONDS} s per CPU phase`);
+await tenApps();
+await sandboxFigures();
+await hostileGap();
