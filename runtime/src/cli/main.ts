@@ -6,6 +6,8 @@ import { UsageError, type CliCommand, type CliIo } from '../../../dbc/index.ts';
  */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   start: async () => (await import('./start.ts')).startCommand,
+  'cloud keygen': async () => (await import('../cloud/cloud-cli.ts')).cloudKeygenCommand,
+  'cloud command': async () => (await import('../cloud/cloud-cli.ts')).cloudCommandCommand,
   'dbc check': async () => (await import('../../../dbc/index.ts')).dbcCommands.check,
   'dbc dump': async () => (await import('../../../dbc/index.ts')).dbcCommands.dump,
   decode: async () => (await import('../../../sim/index.ts')).decodeCommand,
@@ -32,6 +34,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
 
 const SUMMARIES: Record<string, string> = {
   start: 'run the head-unit runtime (default: the demo car on a looped synthetic drive)',
+  'cloud keygen': 'make an ed25519 key for signing remote commands and trust it on this head unit',
+  'cloud command': 'sign a remote command with an owner key, send it over MQTT, print the reply',
   'dbc check': 'load DBC files, print counts and warnings',
   'dbc dump': 'show the layout of a DBC or of one message',
   decode: 'decode candump logs or JSON Lines frames to JSON Lines signals',

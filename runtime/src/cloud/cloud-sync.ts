@@ -28,6 +28,8 @@ export interface CloudSyncOptions extends Pick<ConnectionOptions, 'url' | 'vehic
   policy?: ActionPolicy;
   vehicle?: VehicleState;
   trustedKeys?: readonly TrustedKey[];
+  /** Reads the trusted keys again (a key added while running); see CommandProcessor. */
+  reloadTrustedKeys?: () => readonly TrustedKey[];
   outbox?: OutboxOptions;
   telemetry?: { policy?: readonly TelemetryRuleEntry[]; batchMs?: number; maxBatchSamples?: number };
   /** Messages in flight at most (default 256). */
@@ -62,7 +64,7 @@ export class CloudSync {
     this.ledger = new Ledger(this.db);
     this.consent = new ConsentStore(this.db);
     this.connection = new CloudConnection({ ...o, log: o.log });
-    this.commands = new CommandProcessor({ vehicleId: o.vehicleId, keys: o.trustedKeys ?? [], db: this.db, log: o.log });
+    this.commands = new CommandProcessor({ vehicleId: o.vehicleId, keys: o.trustedKeys ?? [], db: this.db, log: o.log, ...(o.reloadTrustedKeys ? { reloadKeys: o.reloadTrustedKeys } : {}) });
     if (o.policy) for (const [name, h] of Object.entries(builtinCommands(o.policy))) this.commands.register(name, h);
     this.publisher = new OutboxPublisher(this.outbox, this.connection, this.ledger, o.log, o.window !== undefined ? { window: o.window } : {});
     this.telemetry = new TelemetryCollector({ store: o.store, toVss: o.toVss, consent: this.consent, emit: (c, s) => this.enqueueTelemetry(c, s), ...o.telemetry });

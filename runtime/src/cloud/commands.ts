@@ -52,9 +52,18 @@ export class CommandProcessor {
   private readonly keys = new Map<string, TrustedKey>();
   private readonly remember: Statement;
   private readonly forget: Statement;
+  private lastReloadMs = -Infinity;
 
   constructor(
-    private readonly o: { vehicleId: string; keys: readonly TrustedKey[]; db: CloudDatabase; log: Logger; clock?: () => number },
+    private readonly o: {
+      vehicleId: string;
+      keys: readonly TrustedKey[];
+      db: CloudDatabase;
+      log: Logger;
+      clock?: () => number;
+      /** Reads the trusted keys again when a command names an unknown key (at most every 2 s). */
+      reloadKeys?: () => readonly TrustedKey[];
+    },
   ) {
     for (const k of o.keys) this.keys.set(k.kid, k);
     this.remember = o.db.prepare('INSERT OR IGNORE INTO nonces (nonce, expires_ms) VALUES (?, ?)');
@@ -109,7 +118,7 @@ export class CommandProcessor {
       throw new CommandRefusedError(reason, name, detail, typeof cmd.nonce === 'string' ? cmd.nonce : null);
     };
     if (typeof cmd.sig !== 'string' || cmd.sig === '' || typeof cmd.kid !== 'string') return refuse('UNSIGNED', 'the command carries no signature (sig, kid)');
-    const key = this.keys.get(cmd.kid);
+    const key = this.keys.get(cmd.kid) ?? this.reload(cmd.kid, now);
     if (!key) return refuse('UNKNOWN_KEY', `key ${JSON.stringify(cmd.kid)} is not trusted by this car`);
     if (!verifyCommand(key.publicKey, this.o.vehicleId, name, cmd)) return refuse('BAD_SIGNATURE', `the signature does not match key ${cmd.kid} for vehicle ${this.o.vehicleId} and command ${name}`);
     if (cmd.exp <= now) return refuse('EXPIRED', `expired ${now - cmd.exp} ms ago`);
@@ -120,6 +129,17 @@ export class CommandProcessor {
     if (!handler) return refuse('UNKNOWN_COMMAND', `no command ${name}; this car knows ${this.names.join(', ')}`);
     if (!(handler.roles ?? ['owner', 'fleet']).includes(key.role)) return refuse('NOT_PERMITTED', `a ${key.role} key may not run ${name}`);
     return { name, args: cmd.args, role: key.role, kid: key.kid, nonce: cmd.nonce };
+  }
+
+  private reload(kid: string, now: number): TrustedKey | undefined {
+    if (!this.o.reloadKeys || now - this.lastReloadMs < 2000) return undefined;
+    this.lastReloadMs = now;
+    try {
+      for (const k of this.o.reloadKeys()) this.keys.set(k.kid, k);
+    } catch (err) {
+      this.o.log.log('warn', 'cannot reload trusted keys', { error: (err as Error).message });
+    }
+    return this.keys.get(kid);
   }
 }
 

@@ -59,6 +59,7 @@ export async function attachCloud(
     policy: rt.policy,
     vehicle: rt.vehicle,
     trustedKeys: keys,
+    reloadTrustedKeys: () => loadTrustedKeys(trustedKeysFile(o.dataDir)),
     log: o.log,
   });
   rt.grants.set(CLOUD_CALLER, (path) => CLOUD_ACTUATORS.includes(path));
