@@ -18,7 +18,7 @@ import { OutboxPublisher } from './publisher.ts';
 import { TelemetryCollector } from './telemetry.ts';
 import type { TelemetryRuleEntry } from './telemetry-policy.ts';
 
-export interface CloudSyncOptions extends Pick<ConnectionOptions, 'url' | 'vehicleId' | 'protocol' | 'tls' | 'username' | 'password' | 'backoff' | 'keepaliveS'> {
+export interface CloudSyncOptions extends Pick<ConnectionOptions, 'url' | 'vehicleId' | 'protocol' | 'tls' | 'username' | 'password' | 'backoff' | 'keepaliveS' | 'connectTimeoutMs'> {
   /** SQLite file of the outbox, ledger, consent and nonces (`:memory:` for throwaway tests). */
   dbFile: string;
   durability?: Durability;

@@ -41,7 +41,7 @@ export interface RuntimeCloud {
  */
 export async function attachCloud(
   rt: Runtime,
-  o: { url?: string | undefined; dataDir: string; log: Logger } & Partial<Pick<CloudSyncOptions, 'tls' | 'protocol' | 'telemetry' | 'outbox' | 'backoff' | 'durability'>>,
+  o: { url?: string | undefined; dataDir: string; log: Logger } & Partial<Pick<CloudSyncOptions, 'tls' | 'protocol' | 'telemetry' | 'outbox' | 'backoff' | 'durability' | 'keepaliveS' | 'connectTimeoutMs'>>,
 ): Promise<RuntimeCloud> {
   const embedded = o.url === undefined || o.url === 'embedded' || o.url.startsWith('embedded:');
   if (!embedded) parseCloudUrl(o.url!);

@@ -37,7 +37,7 @@ function scenario(dir: string, kind: 'parked' | 'driving'): string {
  */
 export async function carWithCloud(
   dir: string,
-  o: { url?: string; kind?: 'parked' | 'driving'; ownerKey?: KeyObject } & Partial<Pick<CloudSyncOptions, 'telemetry' | 'outbox' | 'protocol' | 'backoff'>> = {},
+  o: { url?: string; kind?: 'parked' | 'driving'; ownerKey?: KeyObject } & Partial<Pick<CloudSyncOptions, 'telemetry' | 'outbox' | 'protocol' | 'backoff' | 'keepaliveS' | 'connectTimeoutMs'>> = {},
 ): Promise<{ rt: Runtime; rc: RuntimeCloud; log: ReturnType<typeof memoryLogger>; close: () => Promise<void> }> {
   mkdirSync(cloudDir(dir), { recursive: true });
   writeFileSync(trustedKeysFile(dir), JSON.stringify([{ kid: 'owner', role: 'owner', publicKey: (o.ownerKey ?? OWNER.publicKey).export({ type: 'spki', format: 'pem' }) }]));
@@ -46,7 +46,7 @@ export async function carWithCloud(
   const log = memoryLogger();
   const rt = await Runtime.create(car, log);
   await rt.start();
-  const rc = await attachCloud(rt, { url: o.url, dataDir: dir, log: log.child('cloud'), backoff: o.backoff ?? { initialMs: 100, maxMs: 1000 }, ...(o.telemetry ? { telemetry: o.telemetry } : {}), ...(o.outbox ? { outbox: o.outbox } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) });
+  const rc = await attachCloud(rt, { url: o.url, dataDir: dir, log: log.child('cloud'), backoff: o.backoff ?? { initialMs: 100, maxMs: 1000 }, ...(o.telemetry ? { telemetry: o.telemetry } : {}), ...(o.outbox ? { outbox: o.outbox } : {}), ...(o.protocol ? { protocol: o.protocol } : {}), ...(o.keepaliveS ? { keepaliveS: o.keepaliveS } : {}), ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}) });
   return {
     rt,
     rc,
