@@ -1,4 +1,5 @@
-// The issue's 100k-frames run over a real PTY (socat): every frame the adapter emulator writes
+// The issue's 100k-frames run over a real PTY (socat), with every kind of frame SLCAN carries
+// (11/29-bit, remote, CAN FD with and without BRS): each frame the adapter emulator writes
 // arrives once, in order, byte for byte, with nothing counted as an error or an overflow. How
 // fast is measured by scripts/bench-slcan.ts (`npm run bench:links`), not here.
 import { mkdtempSync, rmSync } from 'node:fs';
