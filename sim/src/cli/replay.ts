@@ -9,6 +9,12 @@ import { Progress } from '../progress.ts';
 import { openTraceReader } from '../trace-io.ts';
 import { FORMAT_NAMES, openTraceArg, type TraceArg } from './trace-args.ts';
 
+/**
+ * Frames a replay may have waiting for their link's answer at once. Links keep them in order and
+ * apply their own flow control (an SLCAN `window`, the bridge's sequence numbers, the kernel's
+ * queue); lateness is measured when the link accepted each frame.
+ */
+const REPLAY_IN_FLIGHT = 32;
 /** How often the progress line is redrawn from the player's counts (ms). */
 const PROGRESS_POLL_MS = 200;
 
@@ -70,8 +76,9 @@ Timing and selection:
 
 While playing: space pauses and resumes, q or Ctrl-C stops (on a terminal); SIGUSR1
 pauses, SIGUSR2 resumes, SIGINT/SIGTERM stop. A progress line with rate and ETA is shown
-on a terminal. At the end it reports the frames sent and how late they went out against
-the trace's timestamps (p50/p99/max, ms).`;
+on a terminal. At the end it reports the frames sent and how late each was accepted by its
+link (device or kernel) against the trace's timestamps (p50/p99/max, ms). Up to 32 frames
+may wait for their link's answer at once; an SLCAN adapter pipelines them with ?window=N.`;
 
 async function openLinks(plan: ReplayPlan, deps: ReplayDeps): Promise<Map<string, CanLink>> {
   const links = new Map<string, CanLink>();
@@ -126,7 +133,7 @@ export function formatReplayReport(stats: PlayerStats, speed: number, elapsedMs:
 
 async function play(trace: TraceArg, plan: ReplayPlan, links: Map<string, CanLink>, io: CliIo, deps: ReplayDeps): Promise<number> {
   const counts: SinkCounts = { errorFrames: 0 };
-  const player = new Player(() => trace.reader, sinksFor(plan, links, counts), plan.player, deps.clock);
+  const player = new Player(() => trace.reader, sinksFor(plan, links, counts), { ...plan.player, maxInFlight: REPLAY_IN_FLIGHT }, deps.clock);
   const controls = attachReplayControls(player, io.stdin as KeyInput, io.stderr);
   const keys = (io.stdin as KeyInput).isTTY ? 'space pauses, q stops; ' : '';
   io.stderr.write(`playing ${trace.reader.file} (${trace.reader.format}) to ${[...links.keys()].join(', ')}; ${keys}SIGUSR1 pauses, SIGUSR2 resumes\n`);

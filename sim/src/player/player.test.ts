@@ -61,4 +61,31 @@ test('a looped trace without frames ends instead of spinning', async () => {
   assert.equal([stats.frames, stats.loops], [0, 1]);
 });
 
+test('maxInFlight keeps several sends in progress, in order; lateness is booked on acceptance; a failed send ends play()', async () => {
+  const clock = new FakeClock();
+  const pending: { id: number; done: () => void }[] = [];
+  let most = 0;
+  const sink = (f: CanFrame): Promise<void> =>
+    new Promise<void>((resolve) => {
+      pending.push({ id: f.id, done: resolve });
+      most = Math.max(most, pending.length);
+      // The "link" answers a few ms later, oldest first.
+      setTimeout(() => {
+        clock.t += 3;
+        pending.shift()!.done();
+      }, 1);
+    });
+  const stats = await new Player(source, new Map([['*', sink]]), { maxInFlight: 3, speed: Infinity }, clock).play();
+  assert.equal([stats.frames, most], [4, 3]);
+  const slow = await new Player(source, new Map([['*', (f: CanFrame) => new Promise<void>((r) => setTimeout(() => { clock.t += 7; r(); }, 1))]]), { maxInFlight: 1 }, clock).play();
+  assert.is(slow.lateMaxMs, 7); // accepted 7 ms after it was due
+  const failing = new Player(source, new Map([['*', (f: CanFrame) => (f.id === 2 ? Promise.reject(new Error('refused 2')) : Promise.resolve())]]), { maxInFlight: 4, speed: Infinity }, clock);
+  try {
+    await failing.play();
+    assert.unreachable('the refused send must surface');
+  } catch (err) {
+    assert.is((err as Error).message, 'refused 2');
+  }
+});
+
 test.run();

@@ -20,6 +20,12 @@ export interface PlayerOptions {
   buses?: ReadonlySet<string>;
   /** Trace bus → sink name; frames of buses without an entry go to the sink named '*' if any, else are skipped. */
   busMap?: ReadonlyMap<string, string>;
+  /**
+   * Sends a sink may have in progress at once (default 1: each is awaited before the next frame).
+   * More lets a link pipeline (an SLCAN window, the bridge's sequence numbers); the link keeps
+   * them in order.
+   */
+  maxInFlight?: number;
 }
 
 /** What a replay did and how well it kept time. */
@@ -28,7 +34,7 @@ export interface PlayerStats {
   /** Frames left out by id/bus filters or the time window, or without a sink. */
   skipped: number;
   loops: number;
-  /** How late each frame was sent vs the trace's timing (ms): p50/p99/max over all frames. */
+  /** How late each frame was accepted by its sink (a link: the device or kernel) vs the trace's timing (ms): p50/p99/max. */
   lateP50Ms: number;
   lateP99Ms: number;
   lateMaxMs: number;
@@ -49,6 +55,10 @@ export class Player extends EventEmitter {
   /** Wall-clock ms at which the window's start is due (shifted by pauses). */
   private wallStartMs = 0;
   private pausedAtMs = 0;
+  /** Sends in progress, oldest first (with `maxInFlight` > 1). */
+  private readonly inFlight: Promise<void>[] = [];
+  /** The first failed send, rethrown by the next frame (boxed: an error may be any value). */
+  private failure: { err: unknown } | null = null;
   /** Aborted by `stop()`: wakes a wait for the next frame at once. */
   private readonly stopSignal = new AbortController();
   private readonly late: number[] = [];
@@ -110,17 +120,14 @@ export class Player extends EventEmitter {
 
   /**
    * Waits until the frame `relUs` into the window is due (wall start + relUs / speed), through
-   * pauses; records how late it is. False when stopped meanwhile.
+   * pauses. False when stopped meanwhile.
    */
   private async waitFor(relUs: number, speed: number): Promise<boolean> {
     for (;;) {
       if (this.paused) await this.paused;
       if (this.stopped) return false;
       const wait = this.wallStartMs + relUs / 1000 / speed - this.clock.now();
-      if (wait <= 0) {
-        this.recordLate(-wait);
-        return true;
-      }
+      if (wait <= 0) return true;
       // Sleeps land early on purpose (see realClock); the loop finishes the wait in small steps.
       await this.clock.sleep(wait, this.stopSignal.signal);
     }
@@ -128,6 +135,38 @@ export class Player extends EventEmitter {
 
   private skips(f: CanFrame, relUs: number, startUs: number): boolean {
     return relUs < startUs || (this.o.ids !== undefined && !this.o.ids.has(f.id)) || (this.o.buses !== undefined && !this.o.buses.has(f.bus));
+  }
+
+  /**
+   * Hands a frame to its sink; keeps up to `maxInFlight` sends in progress, waiting for the oldest
+   * beyond that. Lateness is booked when the sink has accepted the frame.
+   * @throws the first error of any send.
+   */
+  private async send(sink: FrameSink, f: CanFrame, dueMs: number | null): Promise<void> {
+    this.rethrow();
+    const accepted = (): void => {
+      if (dueMs !== null) this.recordLate(Math.max(0, this.clock.now() - dueMs));
+    };
+    const result = sink(f);
+    if (!(result instanceof Promise)) return accepted();
+    if ((this.o.maxInFlight ?? 1) <= 1) {
+      await result;
+      return accepted();
+    }
+    const tracked = result.then(accepted, (err: unknown) => void (this.failure ??= { err }));
+    this.inFlight.push(tracked);
+    if (this.inFlight.length >= this.o.maxInFlight!) await this.inFlight.shift();
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure !== null) throw this.failure.err;
+  }
+
+  /** Waits for every send in progress. @throws the first error of any send. */
+  private async drain(): Promise<void> {
+    await Promise.all(this.inFlight.splice(0));
+    this.rethrow();
   }
 
   /** Plays until the end (or forever with `loop`, until `stop()`); resolves with the stats. */
@@ -152,10 +191,11 @@ export class Player extends EventEmitter {
           continue;
         }
         if (speed !== Infinity && !(await this.waitFor(rel - startUs, speed))) break;
-        await sink(f);
+        await this.send(sink, f, speed === Infinity ? null : this.wallStartMs + (rel - startUs) / 1000 / speed);
         this.stats.frames++;
         if ((this.stats.frames & 0x3ff) === 0) this.emit('progress', rel / 1e6);
       }
+      await this.drain();
       if (this.stopped) break;
       this.stats.loops++;
       // A trace without frames would loop without ever waiting.
