@@ -81,8 +81,6 @@ async function drain(broker: Mosquitto, dir: string, n: number, restartAt: numbe
   }
   await until(() => outbox.depth.messages === 0, 300_000, 'drained');
   const drainS = (performance.now() - t1) / 1000;
-  // A subscriber can miss what mosquitto held queued for it when it was restarted (seen with
-  // 2.0.11); the car's side is complete when every message was acknowledged.
   await until(() => obs.mids.size >= n, 10_000, 'all received').catch(() => undefined);
   const lost = n - obs.mids.size;
   console.log(

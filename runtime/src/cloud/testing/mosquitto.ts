@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -31,7 +32,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /**
- * A real mosquitto (MQTT 5, persistence on) on a free loopback port with its config and
+ * A real mosquitto (MQTT 5, persistence on; as this process's user — started as root it would
+ * otherwise switch to `mosquitto` and could neither write the temp persistence folder nor read the keys) on a free loopback port with its config and
  * persistence in `dir`, for tests. `restart()` stops it (SIGTERM: it saves its database) and
  * starts it again on the same port; `kill()` stops it for good.
  */
@@ -42,20 +44,22 @@ export class Mosquitto {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    scheme: 'mqtt' | 'mqtts' = 'mqtt',
   ) {
-    this.url = `mqtt://127.0.0.1:${port}`;
+    this.url = `${scheme}://127.0.0.1:${port}`;
   }
 
   static available(): boolean {
     return existsSync(MOSQUITTO);
   }
 
-  static async start(dir: string, extraConfig = ''): Promise<Mosquitto> {
-    const m = new Mosquitto(dir, await freePort());
+  /** `listenerConfig` replaces the plain listener's options (e.g. TLS files and require_certificate). */
+  static async start(dir: string, extraConfig = '', listenerConfig = ''): Promise<Mosquitto> {
+    const m = new Mosquitto(dir, await freePort(), listenerConfig ? 'mqtts' : 'mqtt');
     mkdirSync(join(dir, 'persist'), { recursive: true });
     writeFileSync(
       join(dir, 'mosquitto.conf'),
-      [`listener ${m.port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 100000', 'max_inflight_messages 1000', 'log_dest none', extraConfig, ''].join('\n'),
+      [`user ${userInfo().username}`, `listener ${m.port} 127.0.0.1`, listenerConfig, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 100000', 'max_inflight_messages 1000', 'log_dest none', extraConfig, ''].join('\n'),
     );
     await m.spawn();
     return m;
