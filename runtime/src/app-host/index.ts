@@ -6,6 +6,7 @@
 export { appBuildCommand, appKeygenCommand, appNewCommand, appPackCommand, appSignCommand } from './toolchain/dev-commands.ts';
 export { appInstallCommand, appListCommand, appLogsCommand, appRemoveCommand, appTrustCommand, ledgerCommand } from './toolchain/store-commands.ts';
 export { buildApp } from './toolchain/build.ts';
+export { appDevCommand } from './toolchain/dev-command.ts';
 export { dataDirFrom, openAppState, type AppState } from './app-state.ts';
 export { AppSandbox, type SandboxEvent } from './sandbox/app-sandbox.ts';
 export { DEFAULT_LIMITS, type AppSpec, type SandboxLimits, type AppMetrics } from './sandbox/protocol.ts';

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   'app remove': async () => (await import('../app-host/index.ts')).appRemoveCommand,
   'app logs': async () => (await import('../app-host/index.ts')).appLogsCommand,
   'app trust': async () => (await import('../app-host/index.ts')).appTrustCommand,
+  'app dev': async () => (await import('../app-host/index.ts')).appDevCommand,
   ledger: async () => (await import('../app-host/index.ts')).ledgerCommand,
 };
 
@@ -57,6 +58,7 @@ const SUMMARIES: Record<string, string> = {
   'app remove': 'remove an installed app, its grants and its storage',
   'app logs': "print an app's log lines (console output, errors, faults)",
   'app trust': "trust a publisher's public key (its apps may get privileged permissions)",
+  'app dev': 'run one app live against the simulated demo car, reloading on change',
   ledger: "print the apps' audit ledger (grants, reads, actions, bytes sent, faults)",
 };
 

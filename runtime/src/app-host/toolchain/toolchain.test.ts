@@ -49,9 +49,9 @@ test('the tutorial app builds, packs, installs in developer mode and runs in the
   sb.on('event', (e: SandboxEvent) => events.push(e));
   try {
     sb.load({ manifest: installed.manifest, bundle: st.store.bundle('com.example.outside'), grants: st.grants.all('com.example.outside'), limits: DEFAULT_LIMITS });
-    await sb.waitFor((e) => e.kind === 'started');
+    await sb.waitFor((e) => e.kind === 'started', 15_000);
     sb.tick({ 'com.example.outside': [['Vehicle.Exterior.AirTemperature', 2.5, Date.now(), 'valid']] }, null);
-    await sb.waitFor((e) => e.kind === 'notify');
+    await sb.waitFor((e) => e.kind === 'notify', 15_000);
     assert.equal(events.find((e) => e.kind === 'ui')?.detail['template'], { kind: 'tile', title: 'Outside', value: '2.5', unit: '°C', icon: 'snowflake' });
     assert.equal(events.find((e) => e.kind === 'notify')?.detail, { level: 'warning', title: 'Ice possible', body: 'It is 2.5 °C outside (lowest 2.5 °C).' });
   } finally {
@@ -78,6 +78,20 @@ test('app new makes a folder that builds; build errors say file:line:col; bad us
   assert.match((await cli('app', 'build', join(dir, 'broken'))).err, /main\.ts:1:16: Could not resolve "node:fs"/);
   assert.is((await cli('app', 'keygen')).code, 2);
   assert.is((await cli('app', 'install')).code, 2);
+});
+
+test('app dev runs a folder against the simulated car and reloads it on change', async () => {
+  const app = join(dir, 'live');
+  cpSync(EXAMPLE, app, { recursive: true, filter: (p) => !p.includes('/dist') });
+  const { writeFileSync } = await import('node:fs');
+  const run = cli('app', 'dev', app, '--seconds', '6');
+  setTimeout(() => writeFileSync(join(app, 'src', 'extra.ts'), 'export const x = 1;\n'), 3000);
+  const r = await run;
+  assert.is(r.code, 0);
+  assert.match(r.out, /^\[dev\] loaded com\.example\.outside 1\.0\.0/m);
+  assert.match(r.out, /^\[ui\] \{"kind":"tile","title":"Outside","value":"-?\d+\.\d","unit":"°C","icon":"(snowflake|thermometer)"\}$/m);
+  assert.ok((r.out.match(/^\[dev\] loaded/gm)?.length ?? 0) >= 2, r.out);
+  assert.match(r.out, /\[dev\] stopped\n$/);
 });
 
 test.run();
