@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { valueAt, type Keyframe } from '../../sim/index.ts';
+import type { Keyframe } from '../../sim/index.ts';
 import {
   APP_COMMAND, attachApps, attachCloud, cloudDir, DEFAULT_CONFIG, linkAppsToCloud, loadCarConfig, memoryLogger, Runtime, signCommand, trustedKeysFile,
   type ActionDecision, type AppHost, type RuntimeCloud,
@@ -16,15 +16,16 @@ const DBC = fileURLToPath(new URL('../../dbc/vehicles/demo-ev.dbc', import.meta.
 
 /**
  * A scenario from sim/scenarios played faster: the part from `fromS` on, `speed` times as fast
- * (every keyframe's time divided by it), written to `dir`. Values at `fromS` are where the
- * original scenario stands then, so the shape of each signal is kept.
+ * (every keyframe's time shifted by `fromS` and divided by `speed`; earlier keyframes keep
+ * negative times so the player interpolates, or steps, exactly as in the original), written to
+ * `dir`. `tracks` replaces whole tracks (times already in the fast scenario's seconds).
  */
 export function fastScenario(name: string, dir: string, o: { speed: number; fromS?: number; tracks?: Record<string, Keyframe[]> }): string {
   const doc = JSON.parse(readFileSync(join(SCENARIOS, name), 'utf8')) as { dbc: string; durationS: number; tracks: Record<string, Keyframe[]> };
   const from = o.fromS ?? 0;
   const tracks: Record<string, Keyframe[]> = {};
   for (const [sig, kf] of Object.entries(doc.tracks)) {
-    tracks[sig] = [[0, valueAt(kf, from, typeof kf[0]![1] === 'string')], ...kf.filter(([t]) => t > from).map(([t, v]): Keyframe => [(t - from) / o.speed, v])];
+    tracks[sig] = kf.map(([t, v]): Keyframe => [(t - from) / o.speed, v]);
   }
   Object.assign(tracks, o.tracks);
   const file = join(dir, `fast-${name}`);
@@ -85,6 +86,7 @@ export async function startAppCar(app: string, scenarioFile: string, o: { url?: 
   phone.on('message', (topic, payload) => inbox.push({ topic, text: payload.toString('utf8') }));
   await phone.subscribeAsync('vehicles/#', { qos: 1 });
   await until(() => rc.cloud.stats().connected, 10_000, 'cloud connected');
+  await until(() => host.metrics()[appId]?.state === 'running', 10_000, `${appId} running`);
   await rt.start();
   const vid = rt.config.vehicleId;
   return {
@@ -103,6 +105,7 @@ export async function startAppCar(app: string, scenarioFile: string, o: { url?: 
       await phone.publishAsync(`vehicles/${vid}/apps/${appId}/${topic}`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1, retain });
     },
     async close() {
+      if (process.env['DEBUG_APPCAR']) console.error(appId, JSON.stringify(host.logs(appId, 1000).filter((l) => /strike|quarantine|stopped|error/.test(l.message))));
       await phone.endAsync(true);
       await host.stop();
       await rc.close();
