@@ -75,5 +75,18 @@ test('-T stops after a quiet spell, -d after a duration; bad usage is a UsageErr
   }
 });
 
+test('Ctrl-C (SIGINT) ends a recording cleanly with every frame written', async () => {
+  const { command } = rig((link) => {
+    playThree(link);
+    setTimeout(() => process.emit('SIGINT'), 50);
+  });
+  const path = join(dir, 'ctrl-c.log');
+  const { io, err } = captureIo();
+  assert.is(await command.run(['fake:bench', '-o', path], io), 0);
+  assert.match(err(), /recorded 4 frames .* stopped: SIGINT/);
+  assert.is((await readAll(await openTraceReader(path))).length, 4);
+  assert.is(process.listenerCount('SIGINT'), 0, 'the handler is removed');
+});
+
 test.after(() => rmSync(dir, { recursive: true }));
 test.run();

@@ -62,6 +62,20 @@ async function capture(link: CanLink, writer: TraceWriter, limits: Limits, progr
   return { frames, why: `${limits.count} frames` };
 }
 
+/** Ctrl-C (SIGINT) and SIGTERM close the link, which ends the recording cleanly. */
+function closeOnSignals(link: CanLink): { detach: () => void; stoppedBy: () => string | null } {
+  let stoppedBy: string | null = null;
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM'] as const).map((sig) => [
+    sig,
+    () => {
+      stoppedBy = sig;
+      void link.close();
+    },
+  ]);
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  return { detach: () => handlers.forEach(([sig, fn]) => process.off(sig, fn)), stoppedBy: () => stoppedBy };
+}
+
 /** `headunit record` with its link factory injected. */
 export function createRecordCommand(deps: RecordDeps): CliCommand {
   return {
@@ -86,15 +100,7 @@ export function createRecordCommand(deps: RecordDeps): CliCommand {
       }
       const writer = createTraceWriter(values.output, format);
       link.on('warning', (err) => io.stderr.write(`headunit record: ${err.message}\n`));
-      let stoppedBy: string | null = null;
-      const stop = (sig: string): void => {
-        stoppedBy = sig;
-        void link.close();
-      };
-      const onInt = (): void => stop('SIGINT');
-      const onTerm = (): void => stop('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
+      const signals = closeOnSignals(link);
       const progress = new Progress(io.stderr, { unit: 'frames' });
       const began = performance.now();
       let result: { frames: number; why: string };
@@ -103,15 +109,14 @@ export function createRecordCommand(deps: RecordDeps): CliCommand {
         io.stderr.write(`recording ${link.url} to ${values.output} (${writer.format}); Ctrl-C stops\n`);
         result = await capture(link, writer, limits, progress);
       } finally {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        signals.detach();
         await link.close();
         await writer.close();
       }
       if ((io.stderr as { isTTY?: boolean }).isTTY) progress.finish(result.frames);
       const c = link.counters;
       io.stderr.write(
-        `recorded ${result.frames} frames to ${values.output} (${writer.format}) in ${((performance.now() - began) / 1000).toFixed(1)} s; stopped: ${stoppedBy ?? result.why}\n` +
+        `recorded ${result.frames} frames to ${values.output} (${writer.format}) in ${((performance.now() - began) / 1000).toFixed(1)} s; stopped: ${signals.stoppedBy() ?? result.why}\n` +
           `link counters: rx ${c.rxFrames}, overflows ${c.rxOverflows}, rx errors ${c.rxErrors}, bus errors ${c.busErrors}, reconnects ${c.reconnects}\n`,
       );
       return 0;

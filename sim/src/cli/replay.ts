@@ -124,7 +124,9 @@ function sinksFor(plan: ReplayPlan, links: Map<string, CanLink>, counts: SinkCou
 /** The end-of-replay report: frames, time taken, timing accuracy, link counters. */
 export function formatReplayReport(stats: PlayerStats, speed: number, elapsedMs: number, errorFrames: number, links: Map<string, CanLink>): string {
   const sent = stats.frames - errorFrames;
-  const lines = [`replayed ${sent} frames in ${(elapsedMs / 1000).toFixed(3)} s (${stats.skipped} skipped by filters, window or unmapped bus` + `${errorFrames > 0 ? `, ${errorFrames} error frames not sent` : ''}; ${stats.loops} full pass${stats.loops === 1 ? '' : 'es'})`];
+  const notSent = errorFrames > 0 ? `, ${errorFrames} error frames not sent` : '';
+  const passes = `${stats.loops} full pass${stats.loops === 1 ? '' : 'es'}`;
+  const lines = [`replayed ${sent} frames in ${(elapsedMs / 1000).toFixed(3)} s (${stats.skipped} skipped by filters, window or unmapped bus${notSent}; ${passes})`];
   if (speed === Infinity) lines.push(`as fast as possible: ${elapsedMs > 0 ? ((stats.frames / elapsedMs) * 1000).toFixed(0) : '-'} frames/s`);
   else lines.push(`timing vs trace timestamps at speed ${speed}: late p50 ${stats.lateP50Ms.toFixed(3)} ms, p99 ${stats.lateP99Ms.toFixed(3)} ms, max ${stats.lateMaxMs.toFixed(3)} ms`);
   for (const [url, link] of links) lines.push(`link ${url}: tx ${link.counters.txFrames}, tx errors ${link.counters.txErrors}`);
