@@ -336,6 +336,7 @@ export class AppHost extends EventEmitter {
     if (this.tick) clearInterval(this.tick);
     if (this.readsFlush) clearInterval(this.readsFlush);
     for (const id of [...this.apps.keys()]) this.unload(id);
+    // Give the app thread a moment to run the apps' onStop handlers (each bounded by its deadline).
     await new Promise((r) => setTimeout(r, 50));
     await this.sandbox.close();
     this.state.ledger.flushReads(true);

@@ -4,7 +4,7 @@ import { openAppDb } from '../ledger/app-db.ts';
 import { AppStorage } from './app-storage.ts';
 import { warmUp } from './guest-instance.ts';
 import type { FromWorker, GuestErrorInfo, ToWorker } from './protocol.ts';
-import { AppSupervisor } from './supervisor.ts';
+import { AppSupervisor, type SupervisorIo } from './supervisor.ts';
 
 /** How often per-app metrics are reported to the main thread (ms). */
 const METRICS_EVERY_MS = 1000;
@@ -22,9 +22,9 @@ async function main(): Promise<void> {
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: GuestErrorInfo) => void }>();
   let nextId = 1;
   const post = (m: FromWorker): void => port.postMessage(m);
-  const io = {
-    event: (appId: string, kind: Parameters<AppSupervisor['deliverOther']>[0] & string, detail: Record<string, unknown>) => post({ t: 'event', appId, kind: kind as never, detail }),
-    request: (appId: string, op: never, args: unknown) =>
+  const io: SupervisorIo = {
+    event: (appId, kind, detail) => post({ t: 'event', appId, kind, detail }),
+    request: (appId, op, args) =>
       new Promise<unknown>((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { resolve, reject });
