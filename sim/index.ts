@@ -35,3 +35,4 @@ export { recordCommand } from './src/cli/record.ts';
 export { traceInfoCommand } from './src/cli/trace-info.ts';
 export { traceConvertCommand } from './src/cli/trace-convert.ts';
 export { Progress, type ProgressOptions } from './src/progress.ts';
+export { SimulatedHaLight, type LightTopics, type ReceivedCommand } from './src/home/ha-json-light.ts';

@@ -18,9 +18,9 @@ const DBC = fileURLToPath(new URL('../../dbc/vehicles/demo-ev.dbc', import.meta.
  * A scenario from sim/scenarios played faster: the part from `fromS` on, `speed` times as fast
  * (every keyframe's time shifted by `fromS` and divided by `speed`; earlier keyframes keep
  * negative times so the player interpolates, or steps, exactly as in the original), written to
- * `dir`. `tracks` replaces whole tracks (times already in the fast scenario's seconds).
+ * `dir`. `tracks` replaces whole tracks and `durationS` the length (both in the fast scenario's seconds).
  */
-export function fastScenario(name: string, dir: string, o: { speed: number; fromS?: number; tracks?: Record<string, Keyframe[]> }): string {
+export function fastScenario(name: string, dir: string, o: { speed: number; fromS?: number; tracks?: Record<string, Keyframe[]>; durationS?: number }): string {
   const doc = JSON.parse(readFileSync(join(SCENARIOS, name), 'utf8')) as { dbc: string; durationS: number; tracks: Record<string, Keyframe[]> };
   const from = o.fromS ?? 0;
   const tracks: Record<string, Keyframe[]> = {};
@@ -29,7 +29,7 @@ export function fastScenario(name: string, dir: string, o: { speed: number; from
   }
   Object.assign(tracks, o.tracks);
   const file = join(dir, `fast-${name}`);
-  writeFileSync(file, JSON.stringify({ ...doc, dbc: DBC, durationS: (doc.durationS - from) / o.speed, tracks }));
+  writeFileSync(file, JSON.stringify({ ...doc, dbc: DBC, durationS: o.durationS ?? (doc.durationS - from) / o.speed, tracks }));
   return file;
 }
 
