@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
 import { DEFAULT_CONFIG, loadCarConfig, type CarConfig } from '../config/car-config.ts';
 import { attachApps } from '../app-host/index.ts';
+import { linkAppsToCloud } from '../app-host/app-cloud.ts';
 import { appRoutes } from '../http/app-routes.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { HmiServer } from '../hmi/hmi-server.ts';
@@ -77,6 +78,8 @@ Options:
     const cloudUrl = values.cloud ?? cfg.cloud?.url;
     const cloud = cloudUrl === 'off' ? null : await attachCloud(rt, { url: cloudUrl === 'mqtt://embedded' ? undefined : cloudUrl, dataDir: cfg.dataDir, log: log.child('cloud') });
     const apps = await attachApps(rt, { dataDir: cfg.dataDir, log: log.child('apps') });
+    // Apps get their cloud channels and the signed `app` remote command (apps/*/README.md).
+    if (cloud) linkAppsToCloud(apps, cloud.cloud);
     const hmi = await HmiServer.create(rt, { log: log.child('hmi') });
     const server = createHttpServer(rt, [hmi.routes, appRoutes(apps), ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
     hmi.attach(server);
