@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox (priority, seq);
 CREATE INDEX IF NOT EXISTS outbox_class ON outbox (class);
+CREATE INDEX IF NOT EXISTS outbox_expiry ON outbox (expires_ms);
 CREATE TABLE IF NOT EXISTS ledger (
   id       INTEGER PRIMARY KEY AUTOINCREMENT,
   sent_ms  INTEGER NOT NULL,

@@ -91,7 +91,10 @@ export class Outbox {
   private depthBytes = 0;
   private readonly clock: () => number;
   private readonly ttl: Record<MessageKind, number>;
-  private readonly st: Record<'insert' | 'victim' | 'del' | 'next' | 'expired' | 'delExpired' | 'purge' | 'purgeStats', Statement>;
+  private readonly st: Record<'insert' | 'victim' | 'del' | 'next' | 'nextAfter' | 'expired' | 'delExpired' | 'purge' | 'purgeStats', Statement>;
+  /** Lowest priority enqueued since the last `takeLowestNewPriority()` (a reader's cursor must rewind below it). */
+  private lowestNew: number | null = null;
+  private lastExpiryCheckMs = -Infinity;
 
   constructor(
     private readonly db: CloudDatabase,
@@ -105,6 +108,7 @@ export class Outbox {
       victim: db.prepare('SELECT seq, kind, length(payload) AS bytes FROM outbox WHERE priority >= ? ORDER BY priority DESC, seq ASC LIMIT 1'),
       del: db.prepare('DELETE FROM outbox WHERE seq = ? RETURNING length(payload) AS bytes'),
       next: db.prepare('SELECT * FROM outbox ORDER BY priority, seq LIMIT ?'),
+      nextAfter: db.prepare('SELECT * FROM outbox WHERE (priority, seq) > (?, ?) ORDER BY priority, seq LIMIT ?'),
       expired: db.prepare('SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes FROM outbox WHERE expires_ms <= ?'),
       delExpired: db.prepare('DELETE FROM outbox WHERE expires_ms <= ?'),
       purge: db.prepare('DELETE FROM outbox WHERE class = ?'),
@@ -136,6 +140,7 @@ export class Outbox {
       this.depthMessages++;
       this.depthBytes += payload.length;
       this.counters.enqueued++;
+      this.lowestNew = Math.min(this.lowestNew ?? priority, priority);
       return {
         seq: Number(r.lastInsertRowid), mid, topic: m.topic, payload, kind: m.kind, dataClass: m.dataClass, priority, createdMs: now, expiresMs,
         retain: m.retain ?? false, samples: m.samples ?? 0, responseTopic: m.responseTopic ?? null, correlationData: m.correlationData ?? null,
@@ -169,9 +174,9 @@ export class Outbox {
    * Up to `limit` messages in sending order, skipping the seqs in `skip` (those in flight).
    * Expired messages are removed first and counted.
    */
-  next(limit: number, skip: ReadonlySet<number> = new Set()): OutboxMessage[] {
+  next(limit: number, skip: ReadonlySet<number> = new Set(), after?: { priority: number; seq: number }): OutboxMessage[] {
     this.removeExpired();
-    const rows = this.st.next.all(limit + skip.size) as Row[];
+    const rows = (after ? this.st.nextAfter.all(after.priority, after.seq, limit + skip.size) : this.st.next.all(limit + skip.size)) as Row[];
     const out: OutboxMessage[] = [];
     for (const r of rows) {
       if (skip.has(r.seq)) continue;
@@ -181,8 +186,18 @@ export class Outbox {
     return out;
   }
 
-  private removeExpired(): void {
+  /** The lowest priority enqueued since the last call, or null; resets. */
+  takeLowestNewPriority(): number | null {
+    const p = this.lowestNew;
+    this.lowestNew = null;
+    return p;
+  }
+
+  /** Removes expired messages (at most once a second; `next` calls it). */
+  removeExpired(force = false): void {
     const now = this.clock();
+    if (!force && now - this.lastExpiryCheckMs < 1000) return;
+    this.lastExpiryCheckMs = now;
     const e = this.st.expired.get(now) as { n: number; bytes: number };
     if (e.n === 0) return;
     this.st.delExpired.run(now);

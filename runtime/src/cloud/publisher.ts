@@ -21,6 +21,8 @@ export class OutboxPublisher extends EventEmitter {
   private pumpScheduled = false;
   private running = false;
   private readonly window: number;
+  /** Where the last read stopped: the next read continues after it instead of re-reading what is in flight. */
+  private cursor: { priority: number; seq: number } | null = null;
 
   constructor(
     private readonly outbox: Outbox,
@@ -33,6 +35,7 @@ export class OutboxPublisher extends EventEmitter {
     this.window = o.window ?? DEFAULT_WINDOW;
     conn.on('online', () => {
       this.inFlight.clear();
+      this.cursor = null;
       this.kick();
     });
     conn.on('offline', () => this.inFlight.clear());
@@ -68,7 +71,11 @@ export class OutboxPublisher extends EventEmitter {
     const room = window - this.inFlight.size;
     // Refill in chunks: one query per quarter window, not one per acknowledgement.
     if (room <= 0 || (this.inFlight.size > 0 && room < window / 4)) return;
-    const batch = this.outbox.next(room, new Set(this.inFlight.keys()));
+    const lowest = this.outbox.takeLowestNewPriority();
+    if (this.cursor && lowest !== null && lowest < this.cursor.priority) this.cursor = null;
+    // From the start (after a rewind), what is in flight is skipped; after the cursor nothing is in flight.
+    const batch = this.outbox.next(room, this.cursor ? new Set() : new Set(this.inFlight.keys()), this.cursor ?? undefined);
+    if (batch.length > 0) this.cursor = { priority: batch.at(-1)!.priority, seq: batch.at(-1)!.seq };
     if (batch.length === 0 && this.inFlight.size === 0 && this.outbox.depth.messages === 0) {
       this.emit('drained');
       return;

@@ -59,7 +59,7 @@ export class Mosquitto {
     mkdirSync(join(dir, 'persist'), { recursive: true });
     writeFileSync(
       join(dir, 'mosquitto.conf'),
-      [`user ${userInfo().username}`, `listener ${m.port} 127.0.0.1`, listenerConfig, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 100000', 'max_inflight_messages 1000', 'log_dest none', extraConfig, ''].join('\n'),
+      [`user ${userInfo().username}`, `listener ${m.port} 127.0.0.1`, listenerConfig, 'allow_anonymous true', 'persistence true', `persistence_location ${join(dir, 'persist')}/`, 'max_queued_messages 1000000', 'max_inflight_messages 1000', 'log_dest none', extraConfig, ''].join('\n'),
     );
     await m.spawn();
     return m;
