@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appMessages, fastScenario, startAppCar, until, type AppCar } from '../testing/app-car.ts';
@@ -52,6 +53,22 @@ test('a signed precondition command heats while parked, reports to the twin, and
   assert.ok(car.logs().includes('pre-conditioning ended: 0.05 min elapsed'));
 });
 
+test('the twin is retained: a phone that connects later gets the latest state at once', async () => {
+  const late = mqtt.connect(car.rc.url, { clientId: `late-phone-${process.pid}` });
+  try {
+    await new Promise<void>((resolve, reject) => (late.once('connect', () => resolve()), late.once('error', reject)));
+    const got = new Promise<{ retain: boolean; body: { data: { preconditioning: { active: boolean } } } }>((resolve) =>
+      late.once('message', (_t, payload, packet) => resolve({ retain: packet.retain, body: JSON.parse(payload.toString('utf8')) })),
+    );
+    await late.subscribeAsync(`vehicles/${car.rt.config.vehicleId}/apps/${car.appId}/state`, { qos: 1 });
+    const m = await got;
+    assert.is(m.retain, true);
+    assert.is(m.body.data.preconditioning.active, false);
+  } finally {
+    await late.endAsync(true);
+  }
+});
+
 test('a command with a forged signature never reaches the app', async () => {
   const before = mine().length;
   const forger = generateKeyPairSync('ed25519');
@@ -64,6 +81,16 @@ test('a command with a forged signature never reaches the app', async () => {
 test('bad arguments are refused by the app with the reason', async () => {
   const reply = await car.command('precondition', { on: true, targetC: 35 });
   assert.equal([reply['status'], reply['reason'], reply['detail']], ['refused', 'BAD_ARGS', 'targetC must be 16..28 °C']);
+});
+
+test('an app without the cloud grant gets no commands: the car refuses them for it', async () => {
+  car.host.setGrant(car.appId, 'cloud', false);
+  try {
+    const reply = await car.command('precondition', { on: true });
+    assert.equal([reply['status'], reply['reason']], ['refused', 'NOT_GRANTED']);
+  } finally {
+    car.host.setGrant(car.appId, 'cloud', true);
+  }
 });
 
 test('below the charge floor and while driving, pre-conditioning is refused and nothing is requested', async () => {

@@ -36,7 +36,7 @@ function showTile(): void {
   });
 }
 
-/** Publishes the app's state to the cloud twin (`apps/<id>/state`); at once when `now`, else throttled. */
+/** Publishes the app's state to its part of the cloud twin (`apps/<id>/state`, retained); at once when `now`, else throttled. */
 function report(now = false): void {
   if (!now && Date.now() - lastReportMs < REPORT_EVERY_MS) return;
   lastReportMs = Date.now();
@@ -48,7 +48,8 @@ function report(now = false): void {
     preconditioning: session ? { active: true, targetC: session.targetC, untilMs: session.untilMs } : { active: false },
     lastCommand,
   };
-  cloud.publish('state', state).catch((err: Error) => console.warn(`twin not updated: ${err.name}: ${err.message}`));
+  // Retained: the phone sees the latest state as soon as it subscribes, like the car's own twin.
+  cloud.publish('state', state, { retain: true }).catch((err: Error) => console.warn(`twin not updated: ${err.name}: ${err.message}`));
 }
 
 /** Asks the action policy; a refusal is logged and returned as its reason. */
