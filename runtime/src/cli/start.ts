@@ -80,7 +80,7 @@ Options:
     const apps = await attachApps(rt, { dataDir: cfg.dataDir, log: log.child('apps') });
     // Apps get their cloud channels and the signed `app` remote command (apps/*/README.md).
     if (cloud) linkAppsToCloud(apps, cloud.cloud);
-    const hmi = await HmiServer.create(rt, { log: log.child('hmi') });
+    const hmi = await HmiServer.create(rt, { log: log.child('hmi'), apps });
     const server = createHttpServer(rt, [hmi.routes, appRoutes(apps), ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
     hmi.attach(server);
     server.listen(cfg.http.port, cfg.http.host);

@@ -4,7 +4,7 @@
  * headless Debian Chromium driven by playwright-core. Not used by the runtime itself.
  */
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { memoryLogger } from '../log.ts';
 import { Runtime } from '../runtime.ts';
+import { attachApps, type AppHost } from '../app-host/index.ts';
+import { appRoutes } from '../http/app-routes.ts';
 import { cloudRoutes } from '../cloud/cloud-http.ts';
 import { attachCloud, type RuntimeCloud } from '../cloud/runtime-cloud.ts';
 import { DEFAULT_TELEMETRY_POLICY } from '../cloud/telemetry-policy.ts';
@@ -25,6 +27,8 @@ import { HmiServer } from './hmi-server.ts';
 
 /** The repository's scenarios folder. */
 export const SCENARIOS = fileURLToPath(new URL('../../../sim/scenarios/', import.meta.url));
+/** The repository's sample apps. */
+export const SAMPLE_APPS = fileURLToPath(new URL('../../../apps/', import.meta.url));
 /** Debian's Chromium; never a downloaded one. */
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -53,26 +57,71 @@ export interface RunningHead {
   rt: Runtime;
   /** Cloud sync with an embedded broker, when asked for. */
   cloud: RuntimeCloud | null;
+  /** The app host, when apps were asked for. */
+  apps: AppHost | null;
   hmi: HmiServer;
   server: Server;
   base: string;
+  /** Every log line of the runtime, HMI, apps and cloud. */
+  log: ReturnType<typeof memoryLogger>;
   stop(): Promise<void>;
 }
 
-/**
- * Starts the demo car's runtime on a scenario file, the HMI on it, and HTTP on 127.0.0.1:0;
- * with `cloudDir`, also cloud sync on an embedded broker (data in that folder, telemetry
- * batched every 100 ms) and its `/api/cloud`.
- */
-export async function startHead(scenario: string, loop: boolean, bundle: HmiBundle, cloudDir?: string): Promise<RunningHead> {
+export interface HeadOptions {
+  bundle: HmiBundle;
+  loop: boolean;
+  /** The runtime's data folder (cloud database, app state); required with `cloud` or `apps`. */
+  dataDir?: string;
+  /** Cloud sync on an embedded broker, telemetry batched every 100 ms, and `/api/cloud`. */
+  cloud?: boolean;
+  /** App folders to load as system apps (`headunit start`'s apps folder), and `/api/apps`. */
+  apps?: string[];
+}
+
+/** A test app: a list of ten chargers with three-line details, rendered again every 250 ms. */
+export function writeStationsApp(appsDir: string): void {
+  const dir = join(appsDir, 'stations');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'app.json'), JSON.stringify({
+    id: 'org.headunit.test.stations', name: 'Stations', version: '1.0.0', publisher: 'headunit tests',
+    description: 'Ten chargers, re-rendered every 250 ms (HMI driving limits test).', entry: 'src/main.ts',
+    permissions: { signals: [], ui: ['list'] },
+  }));
+  writeFileSync(join(dir, 'src', 'main.ts'), `import { app, ui } from '@headunit/sdk';
+let n = 0;
+function render(): void {
+  n++;
+  const items = Array.from({ length: 10 }, (_, i) => ({ title: 'Charger ' + (i + 1), detail: 'CCS 150 kW\\nfree now\\nrender ' + n, action: 'pick-' + i }));
+  ui.render({ kind: 'list', title: 'Nearby chargers', items });
+}
+app.onStart(() => {
+  render();
+  setInterval(render, 250);
+});
+`);
+}
+
+/** Starts the demo car's runtime on a scenario file, with the HMI and the asked-for cloud and apps, HTTP on 127.0.0.1:0. */
+export async function startHead(scenario: string, o: HeadOptions): Promise<RunningHead> {
   const cfg = loadCarConfig(DEFAULT_CONFIG);
-  const car = { ...cfg, buses: cfg.buses.map((b) => ({ ...b, feed: { scenario, loop } })) };
+  const appsDir = o.apps && o.dataDir ? join(o.dataDir, 'apps') : null;
+  for (const a of o.apps ?? []) {
+    if (a === 'stations') writeStationsApp(appsDir!);
+    else cpSync(join(SAMPLE_APPS, a), join(appsDir!, a), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
+  }
+  const car = { ...cfg, ...(o.dataDir ? { dataDir: o.dataDir } : {}), appsDir, buses: cfg.buses.map((b) => ({ ...b, feed: { scenario, loop: o.loop } })) };
   const log = memoryLogger();
   const rt = await Runtime.create(car, log);
+  const cloud = o.cloud ? await attachCloud(rt, { dataDir: o.dataDir!, log: log.child('cloud'), telemetry: { batchMs: 100, policy: DEFAULT_TELEMETRY_POLICY } }) : null;
+  const apps = o.apps ? await attachApps(rt, { dataDir: o.dataDir!, log: log.child('apps') }) : null;
+  // The driver already let the charge alert read the battery (dangerous tier: asked at first use);
+  // its location permissions stay asked, for the settings screen to grant.
+  for (const a of apps?.list() ?? []) {
+    for (const p of a.permissions) if (p.state === 'ask' && p.id.startsWith('signal:Vehicle.Powertrain')) apps!.setGrant(a.id, p.id, true);
+  }
   await rt.start();
-  const cloud = cloudDir ? await attachCloud(rt, { dataDir: cloudDir, log: log.child('cloud'), telemetry: { batchMs: 100, policy: DEFAULT_TELEMETRY_POLICY } }) : null;
-  const hmi = await HmiServer.create(rt, { log: log.child('hmi'), bundle });
-  const server = createHttpServer(rt, [hmi.routes, ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
+  const hmi = await HmiServer.create(rt, { log: log.child('hmi'), bundle: o.bundle, ...(apps ? { apps } : {}) });
+  const server = createHttpServer(rt, [hmi.routes, ...(apps ? [appRoutes(apps)] : []), ...(cloud ? [cloudRoutes(cloud.cloud)] : [])]);
   hmi.attach(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -80,13 +129,16 @@ export async function startHead(scenario: string, loop: boolean, bundle: HmiBund
   return {
     rt,
     cloud,
+    apps,
     hmi,
     server,
     base,
+    log,
     async stop() {
       await hmi.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await apps?.stop();
       await cloud?.close();
       await rt.stop();
     },

@@ -42,9 +42,11 @@ export class NotificationCenter extends EventEmitter {
 /**
  * Watches the traction battery and raises a critical heads-up when the state of charge falls
  * below 15 % (once; again only after it was back above 16 %). Only valid values count: a stale or
- * invalid reading neither raises nor re-arms. Returns the unsubscribe function.
+ * invalid reading neither raises nor re-arms. When `deferTo()` names an app (one that reads the
+ * charge and may notify, such as the EV charge alert), that app's alert is the heads-up and this
+ * one stays silent, so the driver never gets two for one event. Returns the unsubscribe function.
  */
-export function watchLowBattery(store: SignalStore, center: NotificationCenter): () => void {
+export function watchLowBattery(store: SignalStore, center: NotificationCenter, deferTo: () => string | null = () => null): () => void {
   const soc = store.index(SOC_PATH);
   const range = store.index(RANGE_PATH);
   if (soc < 0) return () => {};
@@ -54,6 +56,7 @@ export function watchLowBattery(store: SignalStore, center: NotificationCenter):
       if (u.quality !== QUALITY_VALID) continue;
       if (armed && u.value < LOW_BATTERY_PERCENT) {
         armed = false;
+        if (deferTo() !== null) continue;
         const km = range >= 0 && store.quality[range] === QUALITY_VALID ? Math.round(store.values[range]! / 1000) : null;
         const left = km === null ? '' : ` About ${km} km left.`;
         center.raise('hmi', 'critical', 'Battery low', `Charge is ${u.value.toFixed(1)} %.${left} Plan a charging stop.`);

@@ -71,7 +71,7 @@ test('serving: page and bundle over HTTP; a screen gets hello, its signals at <=
   const t = tempDir('hmi-server-');
   const bundle = await buildHmiBundle({ cacheDir: join(t.dir, 'cache') });
   // Minute 4:10 of the commute at 30x: every drive signal changes far more often than 10/s.
-  const head = await startHead(scenarioWindow(join(SCENARIOS, 'ev-commute-low-charge.json'), t.dir, 250, 600, 30), false, bundle);
+  const head = await startHead(scenarioWindow(join(SCENARIOS, 'ev-commute-low-charge.json'), t.dir, 250, 600, 30), { loop: false, bundle });
   const ws = new WebSocket(`${head.base.replace('http', 'ws')}/hmi/ws`);
   const opened = once(ws, 'open');
   const got: { at: number; msg: ServerMessage }[] = [];

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime.ts';
 import type { VehicleStateSnapshot } from '../vehicle-state/vehicle-state.ts';
 import type { ActionDecision } from '../action-policy/action-policy.ts';
 import { NotificationCenter, watchLowBattery } from './hmi-alerts.ts';
+import { HmiApps, type AppSurfaceSource } from './hmi-apps.ts';
 import { buildHmiBundle, type HmiBundle } from './hmi-bundle.ts';
 import { HmiSession } from './hmi-session.ts';
 import { MAX_UPDATES_PER_SECOND, type HmiNotification, type ServerMessage, type SignalInfo, type UiValue } from './protocol.ts';
@@ -19,6 +20,23 @@ export interface HmiServerOptions {
   bundle?: HmiBundle;
   /** Signal batches per second per screen (default and maximum 10). */
   maxRateHz?: number;
+  /** The app platform (`AppHost`): app surfaces and notifications. Without it, the launcher says apps are off. */
+  apps?: AppSurfaceSource & { list(): AppListing[] };
+}
+
+/** What the HMI reads of `AppHost.list()`. */
+export interface AppListing {
+  id: string;
+  state: string;
+  permissions: { id: string; state: string }[];
+}
+
+const SOC_PATH = 'Vehicle.Powertrain.TractionBattery.StateOfCharge.Current';
+
+/** The running app, if any, that reads the state of charge and may notify: it owns the low-battery alert. */
+function lowBatteryApp(list: AppListing[]): string | null {
+  const granted = (a: AppListing, id: string): boolean => a.permissions.some((p) => p.id === id && p.state === 'granted');
+  return list.find((a) => a.state !== 'quarantined' && a.state !== 'stopped' && granted(a, `signal:${SOC_PATH}`) && granted(a, 'notify'))?.id ?? null;
 }
 
 function page(hash: string): string {
@@ -45,12 +63,15 @@ export class HmiServer {
   private readonly toVss = new Map<string, (n: number) => UiValue>();
   private readonly stops: (() => void)[] = [];
   private readonly maxRateHz: number;
+  /** App surfaces, when the app platform runs. */
+  readonly apps: HmiApps | null;
 
   private constructor(
     private readonly rt: Runtime,
     readonly bundle: HmiBundle,
     private readonly log: Logger,
     maxRateHz: number,
+    appSource: HmiServerOptions['apps'],
   ) {
     this.maxRateHz = Math.min(maxRateHz, MAX_UPDATES_PER_SECOND);
     const mappings = rt.buses.flatMap((b) => b.mapping.signals);
@@ -58,8 +79,17 @@ export class HmiServer {
     this.catalogue = mappings
       .map((m) => ({ path: m.path, datatype: m.node.datatype, unit: m.node.unit, description: m.node.description, actuator: m.actuator !== null, min: m.node.min, max: m.node.max }))
       .sort((a, b) => a.path.localeCompare(b.path));
-    this.stops.push(watchLowBattery(rt.store, this.notifications));
-    const onVehicle = (v: VehicleStateSnapshot): void => this.broadcast({ t: 'vehicle', v });
+    this.stops.push(watchLowBattery(rt.store, this.notifications, () => (appSource ? lowBatteryApp(appSource.list()) : null)));
+    this.apps = appSource ? new HmiApps(appSource, this.notifications, () => rt.vehicle.current.ux === 'driving', log) : null;
+    if (this.apps) {
+      const apps = this.apps;
+      apps.on('surface', (s) => this.broadcast({ t: 'app-ui', s }));
+      this.stops.push(() => apps.close());
+    }
+    const onVehicle = (v: VehicleStateSnapshot, prev: VehicleStateSnapshot): void => {
+      this.broadcast({ t: 'vehicle', v });
+      if (v.ux !== prev.ux) this.apps?.restrictionChanged();
+    };
     const onDecision = (d: ActionDecision): void => this.broadcast({ t: 'decision', d: { caller: d.caller, path: d.path, value: d.value, allowed: d.allowed, reason: d.reason, detail: d.detail, timeMs: d.timeMs } });
     const onNotify = (n: HmiNotification): void => {
       this.log.log(n.severity === 'critical' ? 'warn' : 'info', 'notification', { source: n.source, severity: n.severity, title: n.title });
@@ -78,7 +108,7 @@ export class HmiServer {
   static async create(rt: Runtime, opts: HmiServerOptions): Promise<HmiServer> {
     const bundle = opts.bundle ?? (await buildHmiBundle());
     opts.log.log('info', 'hmi bundle ready', { hash: bundle.hash, cached: bundle.cached, ms: Math.round(bundle.buildMs), jsBytes: bundle.js.length });
-    return new HmiServer(rt, bundle, opts.log, opts.maxRateHz ?? MAX_UPDATES_PER_SECOND);
+    return new HmiServer(rt, bundle, opts.log, opts.maxRateHz ?? MAX_UPDATES_PER_SECOND, opts.apps);
   }
 
   /** Screens connected now. */
@@ -118,7 +148,7 @@ export class HmiServer {
       session.close();
       this.sessions.delete(session);
     });
-    session.send({ t: 'hello', catalogue: this.catalogue, vehicle: this.rt.vehicle.current, notifications: [...this.notifications.history], maxRateHz: this.maxRateHz });
+    session.send({ t: 'hello', catalogue: this.catalogue, vehicle: this.rt.vehicle.current, notifications: [...this.notifications.history], maxRateHz: this.maxRateHz, apps: this.apps ? this.apps.surfaces : null });
   }
 
   private broadcast(msg: ServerMessage): void {

@@ -10,6 +10,16 @@
  * Actuator requests go over HTTP: `POST /api/actuators/<path>` (the policy answers 200 or 403).
  */
 
+import type { Template, TemplateCut } from './templates/template-types.ts';
+
+/** One app's surface: its template stack as limited for the current restriction, and what was cut. */
+export interface AppSurfaceMsg {
+  appId: string;
+  stack: Template[];
+  cuts: TemplateCut[];
+  timeMs: number;
+}
+
 /** A VSS value as the UI sees it (null: never received). */
 export type UiValue = number | boolean | string | null;
 
@@ -62,7 +72,8 @@ export interface UiDecision {
 }
 
 export type ServerMessage =
-  | { t: 'hello'; catalogue: SignalInfo[]; vehicle: UiVehicleState; notifications: HmiNotification[]; maxRateHz: number }
+  | { t: 'hello'; catalogue: SignalInfo[]; vehicle: UiVehicleState; notifications: HmiNotification[]; maxRateHz: number; apps: AppSurfaceMsg[] | null }
+  | { t: 'app-ui'; s: AppSurfaceMsg }
   | { t: 'sig'; u: SignalTuple[] }
   | { t: 'vehicle'; v: UiVehicleState }
   | { t: 'decision'; d: UiDecision }

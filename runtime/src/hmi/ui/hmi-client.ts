@@ -1,4 +1,4 @@
-import type { ClientMessage, HmiNotification, ServerMessage, SignalInfo, UiDecision, UiValue, UiVehicleState } from '../protocol.ts';
+import type { AppSurfaceMsg, ClientMessage, HmiNotification, ServerMessage, SignalInfo, UiDecision, UiValue, UiVehicleState } from '../protocol.ts';
 
 /** The latest value of one signal on this screen. */
 export interface LiveSignal {
@@ -31,6 +31,8 @@ export class HmiClient {
   headsUp: HmiNotification[] = [];
   decisions: UiDecision[] = [];
   readonly plots = new Map<string, [number, number][]>();
+  /** Each app's surface as the HMI server limited it; null when the app platform is off. */
+  apps: Map<string, AppSurfaceMsg> | null = null;
   /** Bumped on every change; the UI's render key. */
   version = 0;
   private ws: WebSocket | null = null;
@@ -102,6 +104,7 @@ export class HmiClient {
         this.catalogue = msg.catalogue;
         this.vehicle = msg.vehicle;
         this.notifications = msg.notifications;
+        this.apps = msg.apps ? new Map(msg.apps.map((a) => [a.appId, a])) : null;
         // A screen that (re)connects still shows the alerts of the last minute as heads-up.
         this.headsUp = msg.notifications.filter((n) => n.severity !== 'info' && n.timeMs > Date.now() - HEADS_UP_RECENT_MS);
         break;
@@ -117,6 +120,9 @@ export class HmiClient {
         break;
       case 'vehicle':
         this.vehicle = msg.v;
+        break;
+      case 'app-ui':
+        this.apps = new Map(this.apps ?? []).set(msg.s.appId, msg.s);
         break;
       case 'decision':
         this.decisions = [...this.decisions.slice(1 - DECISIONS_KEPT), msg.d];

@@ -1,5 +1,6 @@
 import { useHmi } from '../context.ts';
 import type { Preferences } from '../preferences.ts';
+import { AppPermissionsPanel } from './app-permissions.tsx';
 import { PrivacyPanel } from './privacy.tsx';
 
 function Choice<K extends keyof Preferences>({ label, k, options }: { label: string; k: K; options: [Preferences[K], string][] }) {
@@ -18,7 +19,7 @@ function Choice<K extends keyof Preferences>({ label, k, options }: { label: str
   );
 }
 
-/** Settings: display and units now; privacy, apps and developer mode with their platforms. */
+/** Settings: display, units, privacy (cloud sync), apps and their permissions (app platform), developer mode. */
 export function SettingsScreen() {
   const { driving } = useHmi();
   return (
@@ -34,16 +35,13 @@ export function SettingsScreen() {
         <Choice label="Temperature" k="temperatureUnit" options={[['celsius', '°C'], ['fahrenheit', '°F']]} />
       </section>
       <PrivacyPanel />
-      <section class="tile pending" data-testid="apps-settings-pending">
-        <h3>Apps and permissions</h3>
-        <p>Pending: installed apps, their permissions (grant, revoke) and each app's audit record appear once the app platform serves <code>/api/apps</code>.</p>
-      </section>
+      <AppPermissionsPanel />
       {driving ? (
         <p class="muted" data-testid="developer-locked">Developer mode and sideloading: available when parked.</p>
       ) : (
         <section class="tile pending" data-testid="developer-section">
-          <h3>Developer mode</h3>
-          <p>Pending: developer mode and sideloading come with the app platform.</p>
+          <h3>Developer mode and sideloading</h3>
+          <p>Pending on the screen: the app platform offers these on the command line only (<code>headunit app build</code>, <code>headunit app install FILE.hua</code>, <code>headunit app trust</code>); it has no HTTP endpoint for them yet.</p>
         </section>
       )}
     </div>

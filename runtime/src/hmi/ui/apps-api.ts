@@ -1,0 +1,48 @@
+/**
+ * The HMI's view of the app platform's HTTP API (runtime/src/http/app-routes.ts, `/api/apps`).
+ * When the app platform is not running the API answers 404 and the HMI says so.
+ */
+
+export interface AppPermissionView {
+  id: string;
+  tier: 'normal' | 'dangerous' | 'privileged';
+  label: string;
+  state: 'granted' | 'denied' | 'ask' | 'blocked';
+}
+
+export interface AppView {
+  id: string;
+  name: string;
+  version: string;
+  publisher: string;
+  description: string;
+  source: 'installed' | 'system';
+  trusted: boolean;
+  state: string;
+  permissions: AppPermissionView[];
+}
+
+export interface AuditRecordView {
+  seq: number;
+  timeMs: number;
+  appId: string;
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | null> {
+  const res = await fetch(path, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  if (res.status === 404 && path === '/api/apps') return null;
+  const json = (await res.json()) as T | { error: string };
+  if (!res.ok) throw new Error((json as { error: string }).error ?? `HTTP ${res.status}`);
+  return json as T;
+}
+
+export const appsApi = {
+  /** Installed and system apps, or null when the app platform is off. */
+  list: () => call<AppView[]>('GET', '/api/apps'),
+  setPermission: (appId: string, permission: string, granted: boolean) => call<{ state: string }>('POST', `/api/apps/${appId}/permissions`, { permission, granted }),
+  audit: (appId: string, limit: number) => call<AuditRecordView[]>('GET', `/api/apps/${appId}/ledger?limit=${limit}`),
+  /** A tap on a template's action: delivered to the app, which decides what it means. */
+  action: (appId: string, actionId: string) => call<unknown>('POST', `/api/apps/${appId}/ui-action`, { id: actionId }),
+};
