@@ -90,6 +90,16 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     assert.equal(got, [{ topic: 'cmd/boost', data: { minutes: 5 } }]);
     assert.equal(obs.on('/apps/climate/state')[0]!.body, { mid: (r as { mid: string }).mid, app: 'climate', timeMs: obs.on('/apps/climate/state')[0]!.body['timeMs'], data: { on: true } });
 
+    // The twin: desired documents reach listeners; reported state is retained with consented sections only.
+    const desired: unknown[] = [];
+    cloud.onDesired((d) => desired.push(d));
+    await obs.client.publishAsync('vehicles/demo-ev-0001/state/desired', JSON.stringify({ climate: { targetC: 21 } }), { qos: 1 });
+    cloud.reportState('climate', { targetC: 21, on: false }, 'cabin');
+    cloud.reportState('trip', { km: 12 }, 'driving');
+    await until(() => desired.length === 1 && obs.on('/state/reported').length === 2, 5000, 'twin');
+    assert.equal(desired, [{ climate: { targetC: 21 } }]);
+    assert.equal(obs.on('/state/reported')[1]!.body['state'], { climate: { targetC: 21, on: false } });
+
     const put = async (path: string, body: unknown): Promise<Response> => fetch(`${base}${path}`, { method: 'PUT', body: JSON.stringify(body) });
     let consent = await (await fetch(`${base}/consent`)).json() as { categories: Record<string, { granted: boolean }> };
     assert.equal([consent.categories['location']!.granted, consent.categories['energy']!.granted], [false, true]);
