@@ -27,7 +27,7 @@ function AppPermissions({ app, reload }: { app: AppView; reload: () => void }) {
       {app.permissions.map((p) => (
         <div class="perm-row" key={p.id} data-permission={p.id} data-state={p.state}>
           <span class={`tier tier-${p.tier}`}>{p.tier}</span>
-          <span>{p.label}</span>
+          <span class="perm-label">{p.label}</span>
           <button
             class="button small"
             aria-pressed={p.state === 'granted'}
