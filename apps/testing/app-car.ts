@@ -64,10 +64,7 @@ export interface AppCar {
  */
 export async function startAppCar(app: string, scenarioFile: string, o: { url?: string; dir?: string } = {}): Promise<AppCar> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), `app-${app}-`));
-  const owner = generateKeyPairSync('ed25519');
-  mkdirSync(cloudDir(dir), { recursive: true });
-  writeFileSync(trustedKeysFile(dir), JSON.stringify([{ kid: 'owner', role: 'owner', publicKey: owner.publicKey.export({ type: 'spki', format: 'pem' }) }]));
-  cpSync(join(APPS, app), join(dir, 'apps', app), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
+  const owner = prepareDataDir(dir, app);
   const cfg = loadCarConfig(DEFAULT_CONFIG);
   const car = { ...cfg, dataDir: dir, appsDir: join(dir, 'apps'), buses: cfg.buses.map((b) => ({ ...b, feed: { scenario: scenarioFile, loop: false } })) };
   const log = memoryLogger();
@@ -79,23 +76,51 @@ export async function startAppCar(app: string, scenarioFile: string, o: { url?: 
   linkAppsToCloud(host, rc.cloud);
   const [appId] = [...host.apps.keys()];
   if (!appId) throw new Error(`apps/${app} did not load: ${JSON.stringify(log.lines.filter((l) => l['level'] === 'error'))}`);
+  // The driver says yes to every dangerous permission the app asks for.
   for (const p of host.list()[0]!.permissions) if (p.state === 'ask') host.setGrant(appId, p.id, true);
-  const phone = mqtt.connect(rc.url, { clientId: `phone-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
-  await new Promise<void>((resolve, reject) => (phone.once('connect', () => resolve()), phone.once('error', reject)));
-  const inbox: { topic: string; text: string }[] = [];
-  phone.on('message', (topic, payload) => inbox.push({ topic, text: payload.toString('utf8') }));
-  await phone.subscribeAsync('vehicles/#', { qos: 1 });
+  const { phone, inbox } = await connectPhone(rc.url);
   await until(() => rc.cloud.stats().connected, 10_000, 'cloud connected');
   await until(() => host.metrics()[appId]?.state === 'running', 10_000, `${appId} running`);
   await rt.start();
-  const vid = rt.config.vehicleId;
   return {
     rt, host, rc, appId, dir, decisions, owner, phone, inbox,
     logs: () => host.logs(appId, 1000).map((l) => l.message),
+    ...phoneActions(phone, inbox, owner.privateKey, rt.config.vehicleId, appId),
+    async close() {
+      await phone.endAsync(true);
+      await host.stop();
+      await rc.close();
+      await rt.stop();
+      if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The data folder: a fresh owner key trusted for commands, and a copy of the app (no tests, no dist) as its apps folder. */
+function prepareDataDir(dir: string, app: string): AppCar['owner'] {
+  const owner = generateKeyPairSync('ed25519');
+  mkdirSync(cloudDir(dir), { recursive: true });
+  writeFileSync(trustedKeysFile(dir), JSON.stringify([{ kid: 'owner', role: 'owner', publicKey: owner.publicKey.export({ type: 'spki', format: 'pem' }) }]));
+  cpSync(join(APPS, app), join(dir, 'apps', app), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
+  return owner;
+}
+
+/** The owner's phone: an MQTT client on `vehicles/#` keeping everything it receives. */
+async function connectPhone(url: string): Promise<{ phone: MqttClient; inbox: AppCar['inbox'] }> {
+  const phone = mqtt.connect(url, { clientId: `phone-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+  await new Promise<void>((resolve, reject) => (phone.once('connect', () => resolve()), phone.once('error', reject)));
+  const inbox: AppCar['inbox'] = [];
+  phone.on('message', (topic, payload) => inbox.push({ topic, text: payload.toString('utf8') }));
+  await phone.subscribeAsync('vehicles/#', { qos: 1 });
+  return { phone, inbox };
+}
+
+/** What the phone does to the app: signed `app` commands, messages on the app's topics. */
+function phoneActions(phone: MqttClient, inbox: AppCar['inbox'], ownerKey: KeyObject, vid: string, appId: string): Pick<AppCar, 'command' | 'toApp'> {
+  return {
     async command(name, args, key) {
-      const corr = Math.random().toString(36).slice(2);
-      const cmd = signCommand(key ?? owner.privateKey, { kid: 'owner', vehicleId: vid, name: APP_COMMAND, args: { app: appId, name, args } });
-      const replyTo = `phone/replies/${corr}`;
+      const cmd = signCommand(key ?? ownerKey, { kid: 'owner', vehicleId: vid, name: APP_COMMAND, args: { app: appId, name, args } });
+      const replyTo = `phone/replies/${Math.random().toString(36).slice(2)}`;
       await phone.subscribeAsync(replyTo, { qos: 1 });
       await phone.publishAsync(`vehicles/${vid}/commands/${APP_COMMAND}`, JSON.stringify({ ...cmd, replyTo }), { qos: 1 });
       await until(() => inbox.some((m) => m.topic === replyTo), 10_000, `reply to ${name}`);
@@ -103,14 +128,6 @@ export async function startAppCar(app: string, scenarioFile: string, o: { url?: 
     },
     async toApp(topic, payload, retain = false) {
       await phone.publishAsync(`vehicles/${vid}/apps/${appId}/${topic}`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1, retain });
-    },
-    async close() {
-      if (process.env['DEBUG_APPCAR']) console.error(appId, JSON.stringify(host.logs(appId, 1000).filter((l) => /strike|quarantine|stopped|error/.test(l.message))));
-      await phone.endAsync(true);
-      await host.stop();
-      await rc.close();
-      await rt.stop();
-      if (!o.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
