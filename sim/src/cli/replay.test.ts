@@ -28,6 +28,14 @@ writeFileSync(
   ].join('\n'),
 );
 
+async function until(pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** A replay command whose links are FakeLinks kept by URL, on a fake clock (instant). */
 function rig() {
   const links = new Map<string, FakeLink>();
@@ -112,15 +120,15 @@ test('space on a terminal pauses and resumes; q stops a looped replay', async ()
   const keys = Object.assign(new PassThrough(), { isTTY: true, raw: false, setRawMode(on: boolean) { keys.raw = on; } });
   const { io, err } = captureIo(keys);
   const done = command.run([TRACE, '--to', 'fake:o', '--loop'], io);
-  await new Promise((r) => setTimeout(r, 20));
-  assert.ok(keys.raw, 'raw mode while playing');
+  await until(() => keys.raw && (links.get('fake:o')?.sent.length ?? 0) > 0);
   keys.write(' ');
+  await until(() => err().includes('paused'));
   await new Promise((r) => setTimeout(r, 20));
   const pausedAt = links.get('fake:o')!.sent.length;
   await new Promise((r) => setTimeout(r, 20));
   assert.is(links.get('fake:o')!.sent.length, pausedAt, 'no frame while paused');
   keys.write(' ');
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => links.get('fake:o')!.sent.length > pausedAt);
   keys.write('q');
   assert.is(await done, 0);
   assert.ok(links.get('fake:o')!.sent.length > pausedAt);
