@@ -46,9 +46,10 @@ export class OutboxPublisher extends EventEmitter {
     this.kick();
   }
 
+  /** Records the acknowledgements that arrived; later ones are ignored (their rows are sent again next time). */
   stop(): void {
-    this.running = false;
     this.flushAcks();
+    this.running = false;
   }
 
   get inFlightCount(): number {
@@ -98,6 +99,7 @@ export class OutboxPublisher extends EventEmitter {
   }
 
   private onAck(m: OutboxMessage): void {
+    if (!this.running) return;
     // Stays "in flight" until its row is deleted in flushAcks, so no pump reads it again meanwhile.
     this.acked.push({ m, sentMs: Date.now() });
     if (!this.ackScheduled) {
@@ -107,7 +109,7 @@ export class OutboxPublisher extends EventEmitter {
   }
 
   private onFail(m: OutboxMessage, gen: number, err: Error): void {
-    if (gen !== this.conn.generation || !this.conn.connected) return;
+    if (!this.running || gen !== this.conn.generation || !this.conn.connected) return;
     // The broker answered and refused (PUBACK reason >= 0x80, e.g. not authorized): sending
     // it again would be refused again and hold up everything behind it. Counted and logged.
     this.inFlight.delete(m.seq);
@@ -119,7 +121,7 @@ export class OutboxPublisher extends EventEmitter {
 
   private flushAcks(): void {
     this.ackScheduled = false;
-    if (this.acked.length === 0) return;
+    if (this.acked.length === 0 || !this.running) return;
     const done = this.acked;
     this.acked = [];
     this.outbox.ack(done.map((a) => a.m.seq));
