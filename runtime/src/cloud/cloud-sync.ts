@@ -99,7 +99,8 @@ export class CloudSync {
 
   private enqueueTelemetry(category: Category, samples: Sample[]): void {
     const mid = newMessageId();
-    const { mid: _mid, ...body } = telemetryBatch(mid, category, samples);
+    // The outbox writes `mid` first; the batch's own copy is the same id.
+    const body: Record<string, unknown> = { ...telemetryBatch(mid, category, samples) };
     this.enqueue(() => this.outbox.enqueue({ mid, topic: this.connection.topics.telemetry, body, kind: 'telemetry', dataClass: category, samples: samples.length }));
   }
 
