@@ -27,7 +27,7 @@ export {
   type BlfWriteOptions,
 } from './src/trace-io.ts';
 export { Player, type PlayerOptions, type PlayerStats, type FrameSink } from './src/player/player.ts';
-export { realClock, FakeClock, type Clock } from './src/player/clock.ts';
+export { realClock, coarseClock, FakeClock, type Clock } from './src/player/clock.ts';
 export { TraceFeed, type BusFeed, type TraceFeedOptions } from './src/player/trace-feed.ts';
 export { summarizeTrace, frameSeconds, type TraceSummary, type BusSummary, type IdSummary, type BusRates } from './src/trace-summary.ts';
 export { replayCommand } from './src/cli/replay.ts';

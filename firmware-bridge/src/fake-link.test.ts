@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canLinkContract, CONTRACT_TX_ALLOW } from '../test/contracts/can-link-contract.ts';
-import { FakeLink } from './fake-link.ts';
+import { FAKE_SENT_LIMIT, FakeLink } from './fake-link.ts';
 import { FrameQueue } from './frame-queue.ts';
 import { parseLinkUrl } from './link-url.ts';
 import { LinkUrlError } from './errors.ts';
@@ -38,6 +38,18 @@ test('FrameQueue refuses a second waiting consumer', async () => {
   } catch (err) {
     assert.match((err as Error).message, 'only one consumer');
   }
+});
+
+test('a fake keeps only the newest sent frames, and counts them all', async () => {
+  const link = new FakeLink('fake:long', { txAllow: 'all' });
+  await link.open();
+  const total = FAKE_SENT_LIMIT * 2 + 5;
+  for (let i = 0; i < total; i++) await link.send({ id: 0x100, extended: false, data: Uint8Array.of(i & 0xff, i >> 8) });
+  assert.is(link.sentTotal, total);
+  assert.ok(link.sent.length >= FAKE_SENT_LIMIT && link.sent.length < 2 * FAKE_SENT_LIMIT, `kept ${link.sent.length}`);
+  const last = link.sent[link.sent.length - 1]!;
+  assert.equal([...last.data], [(total - 1) & 0xff, (total - 1) >> 8]);
+  await link.close();
 });
 
 test('link URLs: the grammar and located errors', async () => {

@@ -29,6 +29,29 @@ export const realClock: Clock = {
     }),
 };
 
+/**
+ * A real clock that never spins: the whole wait is one timer (>= 1 ms granularity, late by what
+ * the event loop adds). For feeds inside the runtime, where a core kept busy for sub-millisecond
+ * pacing would cost the head unit more than the precision is worth.
+ */
+export const coarseClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      if (ms <= 0) return void setImmediate(resolve);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
 /** A clock that only moves when slept on: instant, deterministic tests. */
 export class FakeClock implements Clock {
   t = 0;

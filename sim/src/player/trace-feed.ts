@@ -1,6 +1,6 @@
 import type { CanFrame } from '../../../dbc/index.ts';
 import type { TraceReader } from '../trace.ts';
-import { realClock, type Clock } from './clock.ts';
+import { coarseClock, type Clock } from './clock.ts';
 import { Player } from './player.ts';
 
 /** What plays a fake bus in the runtime: a synthetic scenario (`ScenarioFeed`) or a trace (`TraceFeed`). */
@@ -23,6 +23,7 @@ export interface TraceFeedOptions {
   onEnd?: () => void;
   /** Wall-clock microseconds stamped on each frame as it is emitted (default: now). */
   nowUs?: () => number;
+  /** Default `coarseClock`: timers only, no spinning (the runtime's core matters more than sub-ms pacing). */
   clock?: Clock;
 }
 
@@ -56,7 +57,7 @@ export class TraceFeed implements BusFeed {
     if (this.player) return;
     const nowUs = this.options.nowUs ?? (() => Math.round((performance.timeOrigin + performance.now()) * 1000));
     const sinks = new Map([['*', (f: CanFrame) => this.sink(f, nowUs())]]);
-    const player = new Player(() => this.reader, sinks, { loop: this.options.loop ?? true, speed: this.options.speed ?? 1 }, this.options.clock ?? realClock);
+    const player = new Player(() => this.reader, sinks, { loop: this.options.loop ?? true, speed: this.options.speed ?? 1 }, this.options.clock ?? coarseClock);
     this.player = player;
     player.play().then(
       () => {
