@@ -262,9 +262,25 @@ test('reconnect backoff doubles from 100 ms to 5 s with jitter (fake binding, st
   timer.log.length = 0;
   binding.port!.vanish();
   await timer.runUntil(() => link.state === 'open' && link.counters.reconnects === 1, 'reconnected');
-  // random() = 0: each wait is half the backoff; 7 failed attempts, then the open sequence's settle.
-  assert.equal(timer.log.filter((t) => !t.cleared).map((t) => t.ms), [50, 100, 200, 400, 800, 1600, 2500, 2500, 30]);
+  // random() = 0: each wait is half the backoff; 7 failed attempts (the open sequence's settle
+  // timer is cleared: the fake adapter answers the clearing CRs at once).
+  assert.equal(timer.log.filter((t) => !t.cleared).map((t) => t.ms), [50, 100, 200, 400, 800, 1600, 2500, 2500]);
   assert.is(binding.opens, 9);
+  await link.close();
+});
+
+test('late answers to the clearing CRs are waited for, not taken as the answers to C, S6 and O', async () => {
+  const timer = new SteppedTimer();
+  const binding = new FakeSerialBinding({ hold: true });
+  const link = new SlcanLink(parseLinkUrl('slcan:/dev/ttyFAKE@500k'), {}, { binding: binding as unknown as BindingInterface, timer });
+  const opening = link.open();
+  await timer.advance(100); // the answers are 100 ms late (a busy host, a slow adapter)
+  assert.is(binding.port!.written, '\r\r', 'nothing sent before the clearing CRs are answered');
+  binding.port!.release();
+  await timer.runUntil(() => link.state === 'open', 'open');
+  await opening;
+  assert.is(binding.port!.written, '\r\rC\rS6\rO\r');
+  assert.is(link.counters.rxErrors, 0);
   await link.close();
 });
 

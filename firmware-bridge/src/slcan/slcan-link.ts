@@ -7,7 +7,7 @@ import type { LinkOptions, OutgoingFrame } from '../link.ts';
 import type { LinkUrl } from '../link-url.ts';
 import { parseBitrate } from '../link-url.ts';
 import { AdapterClock } from './slcan-clock.ts';
-import { SlcanDecoder, encodeFrame, type SlcanReplyKind } from './slcan-codec.ts';
+import { SlcanDecoder, encodeFrame, type SlcanAck, type SlcanReplyKind } from './slcan-codec.ts';
 import { SLCAN_COMMANDS, SlcanCommands, bitrateCommand, dataBitrateCommand, encodeCommand, type SlcanTimer } from './slcan-commands.ts';
 
 /** Reconnect backoff after the adapter disappears: doubles from MIN to MAX; each wait is a random 50-100 % of it. */
@@ -17,8 +17,12 @@ const BACKOFF_MAX_MS = 5000;
 const ANSWER_TIMEOUT_MS = 1000;
 /** Two bare CRs end whatever half command a previous program left in the adapter's line buffer. */
 const CLEAR_LINE = Buffer.from('\r\r', 'latin1');
-/** How long the answers to CLEAR_LINE may take before the open sequence starts. */
-const SETTLE_MS = 30;
+/**
+ * The open sequence starts once both CRs of CLEAR_LINE are answered (CR or BEL), or after this
+ * long for adapters that answer nothing. An answer counted to the wrong command would shift every
+ * later answer by one for the whole session, so a slow answer is waited for, not guessed.
+ */
+const SETTLE_MAX_MS = 250;
 /** Serial baud rate when the URL has no `baud=`. USB adapters ignore it; RS-232 ones (Lawicel CAN232) need theirs. */
 const DEFAULT_BAUD = 115200;
 /** Largest `window=` (commands written before the first is answered); CANable 2 queues 64 frames. */
@@ -77,6 +81,8 @@ export class SlcanLink extends LinkBase {
   private closing = false;
   private backoffMs = BACKOFF_MIN_MS;
   private retryTimer: unknown = null;
+  /** While CLEAR_LINE's answers are awaited: how many came, and what to call when both did. */
+  private settling: { answers: number; done: () => void } | null = null;
 
   /** @throws LinkOpenError OPEN_FAILED for a bit rate or parameter SLCAN cannot express. */
   constructor(
@@ -95,7 +101,7 @@ export class SlcanLink extends LinkBase {
     this.commands = new SlcanCommands(this.url, (b) => this.write(b), this.timer, window, ANSWER_TIMEOUT_MS);
     this.decoder = new SlcanDecoder(this.url, this.bus, {
       frame: (f, adapterMs) => this.onFrame(f, adapterMs),
-      ack: (kind) => this.commands.onAck(kind),
+      ack: (kind) => this.onAck(kind),
       reply: (kind, text, offset) => this.onReply(kind, text, offset),
       error: (err) => this.onProtocolError(err),
     });
@@ -203,8 +209,7 @@ export class SlcanLink extends LinkBase {
   private async handshake(): Promise<void> {
     this.receiving = false;
     this.commands.ackless = false;
-    await this.write(CLEAR_LINE);
-    await new Promise((resolve) => this.timer.setTimeout(() => resolve(undefined), SETTLE_MS));
+    await this.clearLine();
     // C answers CR or BEL (already closed) on adapters that acknowledge; V tells the rest apart from a dead port.
     const close = (): Promise<unknown> => this.commands.send(encodeCommand(SLCAN_COMMANDS.close)).catch(() => null);
     if ((await close()) === null) {
@@ -225,6 +230,27 @@ export class SlcanLink extends LinkBase {
       this.warn(new TxFailedError(this.url, step.refusal));
     }
     this.receiving = true;
+  }
+
+  /** Sends CLEAR_LINE and resolves when its answers are in (or after SETTLE_MAX_MS without them). */
+  private async clearLine(): Promise<void> {
+    let done = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (done = resolve));
+    const timer = this.timer.setTimeout(() => done(), SETTLE_MAX_MS);
+    this.settling = { answers: 0, done };
+    try {
+      await this.write(CLEAR_LINE);
+      await settled;
+    } finally {
+      this.timer.clearTimeout(timer);
+      this.settling = null;
+    }
+  }
+
+  /** An acknowledgement: while settling it answers one of CLEAR_LINE's CRs, otherwise a command. */
+  private onAck(kind: SlcanAck): void {
+    if (!this.settling) return this.commands.onAck(kind);
+    if (++this.settling.answers === CLEAR_LINE.length) this.settling.done();
   }
 
   private write(bytes: Buffer): Promise<void> {

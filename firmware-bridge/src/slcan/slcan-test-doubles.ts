@@ -17,6 +17,10 @@ interface PendingRead {
 /** A port (BindingPortInterface) on an adapter that acknowledges each command line with CR. */
 export class FakeAdapterPort {
   isOpen = true;
+  /** While true the adapter's answers wait in its inbox (a slow adapter or a busy host); see `release`. */
+  hold = false;
+  /** Everything the host wrote, as text. */
+  written = '';
   private inbox: Buffer[] = [];
   private reader: PendingRead | null = null;
 
@@ -31,6 +35,7 @@ export class FakeAdapterPort {
   }
 
   async write(buffer: Buffer): Promise<void> {
+    this.written += buffer.toString('latin1');
     for (const byte of buffer) if (byte === 0x0d) this.inbox.push(Buffer.from('\r'));
     this.feed();
   }
@@ -60,8 +65,14 @@ export class FakeAdapterPort {
   async flush(): Promise<void> {}
   async drain(): Promise<void> {}
 
+  /** Ends `hold`: the answers held so far go out. */
+  release(): void {
+    this.hold = false;
+    this.feed();
+  }
+
   private feed(): void {
-    if (!this.reader || this.inbox.length === 0) return;
+    if (this.hold || !this.reader || this.inbox.length === 0) return;
     const { buffer, offset, length, resolve } = this.reader;
     this.reader = null;
     const data = Buffer.concat(this.inbox.splice(0));
@@ -78,7 +89,8 @@ export class FakeSerialBinding {
   failOpens = 0;
   port: FakeAdapterPort | null = null;
 
-  constructor(private readonly o: { openError?: string }) {}
+  /** `hold`: each new port starts holding its answers (see FakeAdapterPort.hold). */
+  constructor(private readonly o: { openError?: string; hold?: boolean }) {}
 
   async list(): Promise<[]> {
     return [];
@@ -92,7 +104,9 @@ export class FakeSerialBinding {
       throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
     }
     const full = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...options } as Required<OpenOptions>;
-    return (this.port = new FakeAdapterPort(full));
+    this.port = new FakeAdapterPort(full);
+    this.port.hold = this.o.hold === true;
+    return this.port;
   }
 }
 
@@ -116,6 +130,20 @@ export class SteppedTimer implements SlcanTimer {
     if (i < 0) return;
     this.tasks[i]!.entry.cleared = true;
     this.tasks.splice(i, 1);
+  }
+
+  /** Lets `ms` pass: fires, in time order, every timer due by then (after letting I/O run). */
+  async advance(ms: number): Promise<void> {
+    const until = this.now + ms;
+    for (;;) {
+      for (let i = 0; i < 8; i++) await new Promise((r) => setImmediate(r));
+      const next = [...this.tasks].sort((a, b) => a.at - b.at)[0];
+      if (!next || next.at > until) break;
+      this.tasks.splice(this.tasks.indexOf(next), 1);
+      this.now = next.at;
+      next.fn();
+    }
+    this.now = until;
   }
 
   /**
