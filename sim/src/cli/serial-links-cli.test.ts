@@ -90,9 +90,9 @@ if (!socatAvailable()) {
       const lines = r.out.trimEnd().split('\n');
       assert.equal(lines.map((l) => l.replace(/^\(\d+\.\d{6}\) /, '')), ['pt 123#DEADBEEF', 'pt 18FEF100#010203', 'pt 7FF#R']);
       assert.ok(lines.every((l) => /^\(\d{10}\.\d{6}\) /.test(l)), 'wall-clock timestamps in seconds.microseconds');
-      assert.match(r.err, /^listening on slcan:.*@500k\?bus=pt \(adapter version 1013, serial A123\)\n/);
-      assert.match(r.err, /unprintable byte 0x00/);
-      assert.match(r.err, /3 frames; link counters: rx 3, overflows 0, rx errors 1, bus errors 0, reconnects 0/);
+      assert.match(r.err, /^listening on slcan:.*@500k\?bus=pt \(adapter version 1013, serial A123\)\n/, r.err);
+      assert.match(r.err, /unprintable byte 0x00/, r.err);
+      assert.match(r.err, /3 frames; link counters: rx 3, overflows 0, rx errors 1, bus errors 0, reconnects 0/, r.err);
       assert.is(adapter.commands.at(-1), 'C', 'the channel was closed on exit');
     });
   });
@@ -123,8 +123,8 @@ if (!socatAvailable()) {
       const adapter = await SlcanAdapter.start({ path: pair.b, dialect: 'usbtin', refuseTx: () => true });
       try {
         const r = await headunit(['cansend', `slcan:${pair.a}`, '123#01']).done;
-        assert.is(r.code, 1);
-        assert.match(r.err, /^headunit cansend: slcan:.*: the adapter refused "t123101" \(BEL: transmit buffer full, bus off, or no CAN FD support\)\n$/);
+        assert.is(r.code, 1, r.err);
+        assert.match(r.err, /^headunit cansend: slcan:.*: the adapter refused "t123101" \(BEL: transmit buffer full, bus off, or no CAN FD support\)\n$/, r.err);
       } finally {
         await adapter.close();
       }
@@ -147,8 +147,8 @@ if (!socatAvailable()) {
         assert.is(r.code, 0, r.err);
         const host = pair.a.replace(/^.*\//, '');
         assert.equal(r.out.trimEnd().split('\n'), [`  ${host}  321${' '.repeat(8)}[3]  01 02 03`, `  ${host}  18DAF110  [12]  ${'AB '.repeat(12).trim()}`]);
-        assert.match(r.err, /^listening on bridge:\S+ \(MCU firmware 1\.4\.2, protocol 1\.0\)\n/);
-        assert.match(r.err, /2 frames; link counters: rx 2, overflows 0, rx errors 0/);
+        assert.match(r.err, /^listening on bridge:\S+ \(MCU firmware 1\.4\.2, protocol 1\.0\)\n/, r.err);
+        assert.match(r.err, /2 frames; link counters: rx 2, overflows 0, rx errors 0/, r.err);
 
         const sent = await headunit(['cansend', `bridge:${pair.a}`, '123#CAFE']).done;
         assert.is(sent.code, 0, sent.err);
@@ -156,8 +156,8 @@ if (!socatAvailable()) {
         assert.is(fd.code, 0, fd.err);
         assert.equal(emu.accepted.map((t) => [t.id, t.extended, t.fd, hex(t.data)]), [[0x123, false, false, 'CAFE'], [0x18daf110, true, true, '01'.repeat(16)]]);
         const refused = await headunit(['cansend', `bridge:${pair.a}`, '124#00']).done;
-        assert.is(refused.code, 1);
-        assert.match(refused.err, /^headunit cansend: bridge:.*: the MCU refused ALLOWLIST: NOT_PERMITTED \(detail 0x124\)\n$/);
+        assert.is(refused.code, 1, refused.err);
+        assert.match(refused.err, /^headunit cansend: bridge:.*: the MCU refused ALLOWLIST: NOT_PERMITTED \(detail 0x124\)\n$/, refused.err);
         assert.is(emu.accepted.length, 2, 'nothing reached the bus for 0x124');
       } finally {
         await emu.close();
@@ -167,11 +167,11 @@ if (!socatAvailable()) {
 
   test('LINK errors: a malformed URL is bad usage (2) with the column; no device and unknown parameters exit 1/2 saying why', async () => {
     const bad = await headunit(['candump', 'slcan:/dev/ttyX@fast']).done;
-    assert.is(bad.code, 2);
-    assert.match(bad.err, /^headunit candump: link URL "slcan:\/dev\/ttyX@fast" at column 17: expected a bit rate such as 500000, 500k or 1M after @\n/);
+    assert.is(bad.code, 2, bad.err);
+    assert.match(bad.err, /^headunit candump: link URL "slcan:\/dev\/ttyX@fast" at column 17: expected a bit rate such as 500000, 500k or 1M after @\n/, bad.err);
     const typo = await headunit(['cansend', 'slcan:/dev/ttyX?baudrate=9600', '123#00']).done;
-    assert.is(typo.code, 2);
-    assert.match(typo.err, /at column 17: expected an slcan parameter: baud, fd, timestamps, window, bus/);
+    assert.is(typo.code, 2, typo.err);
+    assert.match(typo.err, /at column 17: expected an slcan parameter: baud, fd, timestamps, window, bus/, typo.err);
     const missing = join(dir, 'unplugged');
     for (const url of [`slcan:${missing}`, `bridge:${missing}`]) {
       const r = await headunit(['candump', url]).done;
