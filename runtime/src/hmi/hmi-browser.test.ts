@@ -26,7 +26,11 @@ const figures: Record<string, string> = {};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from our own API
 const api = async (head: RunningHead, path: string): Promise<any> => (await fetch(head.base + path)).json();
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+/** A screenshot for review, once the colour transitions of a tap (parked only) have finished. */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => Promise.allSettled(document.getAnimations().map((a) => a.finished)));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
 /** Polls an async condition every 100 ms. */
 async function until(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
