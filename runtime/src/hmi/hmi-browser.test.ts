@@ -129,6 +129,11 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     assert.match(await decision.innerText(), /^Sent true → sent on pt$/);
     assert.is(head.rt.buses[0]!.link.counters.txFrames, 1);
     figures['trunk requests refused as unknown before parked allowed it'] = String(unknownRefusals);
+    // Without a mouse: Space on a focused switch asks the policy too.
+    await page.getByTestId('tile-lowbeam-toggle').focus();
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.querySelector('[data-testid=tile-lowbeam-decision]')?.getAttribute('data-allowed') === 'true');
+    assert.match(await text(page, 'tile-lowbeam-decision'), /^Sent false → sent on pt$/);
     await shot(page, '02-home-trunk-allowed');
 
     // Keyboard: focus the rail and press Enter, no pointer.
@@ -337,8 +342,7 @@ test('privacy: consent switched off on the screen stops that telemetry; switched
     const state = await api(head, '/api/cloud/consent');
     assert.equal([state.categories.energy.granted, state.categories.driving.granted], [false, true]);
     // What was in flight may still be acknowledged; nothing enqueued after the switch may leave.
-    await until(async () => (await sentAfter('driving', switched + 1000)) > 0, 8000, 'driving telemetry after consent');
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(async () => Date.now() > switched + 2500 && (await sentAfter('driving', switched + 1000)) > 0, 8000, 'driving telemetry after consent');
     assert.is(await sentAfter('energy', switched + 1000), 0, 'no energy telemetry after consent was switched off');
     await page.locator('[data-testid=ledger-totals] tr[data-class=driving]').waitFor();
     figures['consent round trip'] = `energy sent before the switch: ${await sentAfter('energy', t0 - 60_000)}, after: ${await sentAfter('energy', switched + 1000)}`;

@@ -40,6 +40,25 @@ test('low battery: one critical alert when the valid charge falls below 15 %, ag
   stop();
 });
 
+test('low battery: silent when an app owns the alert (it reads the charge and may notify)', () => {
+  const store = new SignalStore([SOC]);
+  const center = new NotificationCenter();
+  let owner: string | null = 'org.headunit.ev-charge-alert';
+  const stop = watchLowBattery(store, center, () => owner);
+  const soc = (v: number): void => {
+    store.write(0, v, 0, QUALITY_VALID);
+    store.flush(0);
+  };
+  soc(15.5);
+  soc(14.9);
+  assert.is(center.history.length, 0);
+  owner = null;
+  soc(17);
+  soc(14.5);
+  assert.equal(center.history.map((n) => n.title), ['Battery low'], 'with no such app the head unit warns itself');
+  stop();
+});
+
 test('the bundle is cached by source hash: same sources load from the cache, a changed source rebuilds, a syntax error names file:line:col', async () => {
   const t = tempDir('hmi-bundle-');
   try {
@@ -85,6 +104,9 @@ test('serving: page and bundle over HTTP; a screen gets hello, its signals at <=
     assert.is((await js.arrayBuffer()).byteLength, bundle.js.length);
     assert.is((await fetch(head.base + '/hmi/app.js', { headers: { 'if-none-match': `"${bundle.hash}"` } })).status, 304);
     assert.is((await fetch(head.base + '/nothing')).status, 404);
+    const stray = new WebSocket(`${head.base.replace('http', 'ws')}/elsewhere`);
+    const [strayErr] = (await once(stray, 'error')) as [Error];
+    assert.match(strayErr.message, /socket hang up/);
 
     await opened;
     await new Promise((r) => setTimeout(r, 100));

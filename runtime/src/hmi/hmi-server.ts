@@ -135,7 +135,11 @@ export class HmiServer {
   /** Takes over WebSocket upgrades to `/hmi/ws` on `server` (others are refused). */
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (new URL(req.url ?? '/', 'http://localhost').pathname !== HMI_WS_PATH) return;
+      if (new URL(req.url ?? '/', 'http://localhost').pathname !== HMI_WS_PATH) {
+        // Nobody else takes upgrades on this server: refuse rather than leave the socket hanging.
+        if (server.listenerCount('upgrade') === 1) socket.destroy();
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws));
     });
   }
