@@ -10,7 +10,7 @@ function setup(driving: boolean) {
   const center = new NotificationCenter(() => 5);
   const log = memoryLogger();
   const state = { driving, now: 1000 };
-  const apps = new HmiApps(source, center, () => state.driving, log, () => state.now);
+  const apps = new HmiApps(source, center, () => state.driving, log, () => state.now, (app, perm) => app === 'climate' && perm === 'actuator:Vehicle.Cabin.HVAC.IsAirConditioningActive');
   const surfaces: AppSurface[] = [];
   apps.on('surface', (s: AppSurface) => surfaces.push(s));
   return { source, center, log, state, apps, surfaces };
@@ -51,6 +51,20 @@ test('driving, a second render within 1 s is held; parking shows the full templa
   const last = surfaces.at(-1)!;
   assert.is(last.stack[0]!.kind === 'list' && last.stack[0]!.items.length, 10, 'parked: the latest valid render, whole');
   assert.equal(last.cuts, []);
+  apps.close();
+});
+
+test('a control is shown only when bound to an action granted to the app', () => {
+  const { source, log, apps } = setup(false);
+  const control = (action: string) => ({ kind: 'control', title: 'A/C', control: { type: 'toggle', action, value: true } });
+  source.emit('ui', 'climate', control('Vehicle.Cabin.HVAC.IsAirConditioningActive'));
+  source.emit('ui', 'climate', control('Vehicle.Body.Trunk.Rear.IsOpen'));
+  source.emit('ui', 'other', control('Vehicle.Cabin.HVAC.IsAirConditioningActive'));
+  assert.equal(apps.surfaces.filter((s) => s.stack[0]!.kind === 'control').map((s) => s.appId), ['climate']);
+  assert.equal(log.lines.filter((l) => l['msg'] === 'app template refused').map((l) => `${l['app']} ${l['path']}: ${l['reason']}`), [
+    'climate $.control.action: Vehicle.Body.Trunk.Rear.IsOpen is not an action granted to the app',
+    'other $.control.action: Vehicle.Cabin.HVAC.IsAirConditioningActive is not an action granted to the app',
+  ]);
   apps.close();
 });
 

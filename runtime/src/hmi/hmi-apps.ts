@@ -47,6 +47,8 @@ export class HmiApps extends EventEmitter {
     private readonly driving: () => boolean,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** Does the app hold this permission (`actuator:<path>`)? A control must be bound to a granted action. */
+    private readonly granted: (appId: string, permission: string) => boolean = () => false,
   ) {
     super();
     this.refresh = new RefreshLimiter(clock);
@@ -70,6 +72,9 @@ export class HmiApps extends EventEmitter {
     let t: Template;
     try {
       t = validateTemplate(appId, template);
+      if (t.kind === 'control' && !this.granted(appId, `actuator:${t.control.action}`)) {
+        throw new TemplateError(appId, '$.control.action', `${t.control.action} is not an action granted to the app`);
+      }
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       this.log.log('warn', 'app template refused', { app: appId, path: err.path, reason: err.reason });

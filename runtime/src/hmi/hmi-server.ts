@@ -80,7 +80,9 @@ export class HmiServer {
       .map((m) => ({ path: m.path, datatype: m.node.datatype, unit: m.node.unit, description: m.node.description, actuator: m.actuator !== null, min: m.node.min, max: m.node.max }))
       .sort((a, b) => a.path.localeCompare(b.path));
     this.stops.push(watchLowBattery(rt.store, this.notifications, () => (appSource ? lowBatteryApp(appSource.list()) : null)));
-    this.apps = appSource ? new HmiApps(appSource, this.notifications, () => rt.vehicle.current.ux === 'driving', log) : null;
+    const granted = (appId: string, permission: string): boolean =>
+      appSource?.list().some((a) => a.id === appId && a.permissions.some((p) => p.id === permission && p.state === 'granted')) ?? false;
+    this.apps = appSource ? new HmiApps(appSource, this.notifications, () => rt.vehicle.current.ux === 'driving', log, Date.now, granted) : null;
     if (this.apps) {
       const apps = this.apps;
       apps.on('surface', (s) => this.broadcast({ t: 'app-ui', s }));
