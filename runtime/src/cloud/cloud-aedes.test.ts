@@ -57,6 +57,9 @@ test('embedded broker: 3.1.1 fallback, retained status, consented telemetry only
     assert.equal([obs.on(replyTo)[1]!.body['reason'], obs.on('/commands/trunk/reply')[0]!.body['reason']], ['REPLAY', 'UNSIGNED']);
     assert.is(car.rt.buses[0]!.link.counters.txFrames, 4, 'only the first command acted (4 requests)');
     assert.is(obs.duplicates, 0);
+    // A clean stop leaves the retained status saying offline.
+    await car.rc.cloud.stop();
+    await until(() => obs.on('/status').some((s) => s.body['online'] === false), 3000, 'offline status');
   } finally {
     await obs.close();
     await car.close();

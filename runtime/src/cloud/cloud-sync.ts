@@ -56,6 +56,7 @@ export class CloudSync {
   private readonly desired = new Set<(doc: unknown) => void>();
   private readonly reported = new Map<string, { dataClass: DataClass; value: unknown }>();
   private readonly log: Logger;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly o: CloudSyncOptions) {
     this.log = o.log;
@@ -84,7 +85,11 @@ export class CloudSync {
   }
 
   /** Buffered telemetry goes into the outbox (sent on the next start if not now); says offline; closes. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return (this.stopping ??= this.close());
+  }
+
+  private async close(): Promise<void> {
     this.o.vehicle?.off('change', this.onVehicleChange);
     this.telemetry.stop();
     this.publisher.stop();

@@ -12,6 +12,8 @@ const RC5_UNSUPPORTED_PROTOCOL = 132;
 const RC3_UNACCEPTABLE_PROTOCOL = 1;
 /** MQTT 5 PUBACK reason "No matching subscribers": accepted, and delivered to nobody. */
 const RC5_NO_MATCHING_SUBSCRIBERS = 16;
+/** How long `stop()` waits for the offline status and a clean disconnect (ms). */
+const STOP_WAIT_MS = 2000;
 /** How long the broker keeps the car's session (subscriptions, queued commands) while it is away (s). */
 const SESSION_EXPIRY_S = 7 * 86_400;
 
@@ -242,10 +244,13 @@ export class CloudConnection extends EventEmitter {
     this.client = null;
     this.online = false;
     if (!client) return;
+    // A broker that stopped answering must not hold up shutdown: after STOP_WAIT_MS the socket is closed.
+    const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     if (client.connected) {
-      await new Promise<void>((resolve) => client.publish(this.topics.status, this.status(false), { qos: 1, retain: true }, () => resolve()));
+      await bounded(new Promise<void>((resolve) => client.publish(this.topics.status, this.status(false), { qos: 1, retain: true }, () => resolve())));
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await bounded(new Promise<void>((resolve) => client.end(false, {}, () => resolve())));
+    client.end(true);
   }
 }
 

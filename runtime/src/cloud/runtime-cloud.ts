@@ -68,15 +68,18 @@ export async function attachCloud(
   mkdirSync(cloudDir(o.dataDir), { recursive: true });
   writeFileSync(brokerUrlFile(o.dataDir), `${url}\n`);
   cloud.start();
+  let closing: Promise<void> | null = null;
   return {
     cloud,
     broker,
     url,
-    close: async () => {
-      rt.grants.delete(CLOUD_CALLER);
-      rt.metricSources.splice(rt.metricSources.indexOf(metrics), 1);
-      await cloud.stop();
-      await broker?.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        rt.grants.delete(CLOUD_CALLER);
+        const at = rt.metricSources.indexOf(metrics);
+        if (at >= 0) rt.metricSources.splice(at, 1);
+        await cloud.stop();
+        await broker?.close();
+      })()),
   };
 }
