@@ -169,11 +169,14 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     await shot(page, '04-settings-day');
     await page.getByTestId('pref-theme-night').click();
     await page.getByTestId('pref-speedUnit-mph').click();
+    await page.getByTestId('pref-temperatureUnit-fahrenheit').click();
     await shot(page, '05-settings-night');
     await page.getByTestId('nav-home').click();
     const kmh = (await api(head, '/api/signals'))['Vehicle.Speed'].value as number;
     assert.is(await text(page, 'speed'), String(Math.round(kmh / 1.609344)));
-    await shot(page, '06-home-parked-night-mph');
+    const outside = (await api(head, '/api/signals'))['Vehicle.Exterior.AirTemperature'].value as number;
+    assert.is(await text(page, 'outside'), `${(outside * 1.8 + 32).toFixed(0)} °F`);
+    await shot(page, '06-home-parked-night-mph-fahrenheit');
 
     // Apps: the launcher, a list app's full surface parked, a tile whose action goes to its app.
     await page.getByTestId('nav-apps').click();

@@ -54,7 +54,7 @@ export function DecisionLine({ decision, testId }: { decision: UiDecision | null
 }
 
 /** A tile that sets a number in steps (the driver's cabin temperature), through the policy. */
-export function StepperTile({ title, path, step, min, max, unit, testId }: { title: string; path: string; step: number; min: number; max: number; unit: string; testId: string }) {
+export function StepperTile({ title, path, step, min, max, format, testId }: { title: string; path: string; step: number; min: number; max: number; format: (v: number) => string; testId: string }) {
   const { client } = useHmi();
   const [decision, setDecision] = useState<UiDecision | null>(null);
   const v = client.value(path);
@@ -71,7 +71,7 @@ export function StepperTile({ title, path, step, min, max, unit, testId }: { tit
         <button class="button" aria-label={`${title} down`} disabled={current === null} onClick={() => void ask(-step)}>
           −
         </button>
-        <span class="stepper-value">{current === null ? '—' : `${current.toFixed(1)} ${unit}`}</span>
+        <span class="stepper-value">{current === null ? '—' : format(current)}</span>
         <button class="button" aria-label={`${title} up`} disabled={current === null} onClick={() => void ask(step)}>
           +
         </button>

@@ -52,7 +52,7 @@ export function HomeScreen() {
       <ToggleTile title="Trunk" path={P.trunk} on="Open" off="Closed — tap to open" testId="tile-trunk" />
       <ToggleTile title="Low beam" path={P.lowBeam} on="On" off="Off" testId="tile-lowbeam" />
       <ToggleTile title="Air conditioning" path={P.ac} on="On" off="Off" testId="tile-ac" />
-      <StepperTile title="Driver temperature" path={P.driverTemp} step={0.5} min={16} max={28} unit="°C" testId="tile-temp" />
+      <StepperTile title="Driver temperature" path={P.driverTemp} step={0.5} min={16} max={28} format={(c) => formatTemperature(c, prefs)} testId="tile-temp" />
     </div>
   );
 }
