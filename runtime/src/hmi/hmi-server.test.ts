@@ -14,6 +14,15 @@ import type { ServerMessage } from './protocol.ts';
 
 const SOC = 'Vehicle.Powertrain.TractionBattery.StateOfCharge.Current';
 
+/** Polls a condition every 10 ms (a loaded machine delivers late, never early). */
+async function until(pred: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 test('low battery: one critical alert when the valid charge falls below 15 %, again only after it was back above 16 %', () => {
   const store = new SignalStore([SOC, 'Vehicle.Powertrain.Range']);
   const center = new NotificationCenter(() => 1234);
@@ -109,7 +118,7 @@ test('serving: page and bundle over HTTP; a screen gets hello, its signals at <=
     assert.match(strayErr.message, /socket hang up/);
 
     await opened;
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => got.length > 0);
     const hello = got[0]!.msg;
     assert.ok(hello.t === 'hello' && hello.catalogue.length === head.rt.store.paths.length && hello.maxRateHz === 10);
     ws.send(JSON.stringify({ t: 'sub', paths: head.rt.store.paths }));
@@ -126,7 +135,7 @@ test('serving: page and bundle over HTTP; a screen gets hello, its signals at <=
 
     const res = await fetch(head.base + '/api/actuators/Vehicle.Body.Trunk.Rear.IsOpen', { method: 'POST', body: '{"value":true}' });
     assert.is(res.status, 403);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => got.some((g) => g.msg.t === 'decision'));
     const d = got.find((g) => g.msg.t === 'decision')?.msg;
     assert.ok(d?.t === 'decision' && d.d.caller === 'hmi' && d.d.allowed === false && d.d.reason === 'VEHICLE_STATE');
   } finally {
