@@ -61,8 +61,9 @@ function encodings(): void {
   line('chosen + raw deflate (not used)', [deflateRawSync(chosen).length]);
 }
 
-async function drain(broker: Mosquitto, dir: string, n: number, restartAt: number | null): Promise<void> {
-  const db = openCloudDb(join(dir, `drain-${restartAt ?? 'plain'}.db`));
+async function drain(broker: Mosquitto, dir: string, n: number, restartAt: number | null, subscriber = true): Promise<void> {
+  const label = restartAt !== null ? `broker restarted at ${restartAt}` : subscriber ? 'with a subscriber session' : 'no subscriber';
+  const db = openCloudDb(join(dir, `drain-${label.replace(/\W+/g, '-')}.db`));
   const outbox = new Outbox(db);
   const t0 = performance.now();
   outbox.batch(() => {
@@ -71,9 +72,9 @@ async function drain(broker: Mosquitto, dir: string, n: number, restartAt: numbe
   const fillMs = performance.now() - t0;
   // The subscriber's session is made first and then left, so the broker queues for it and its
   // own work is not on this thread while the car drains; it counts afterwards.
-  const clientId = `bench-subscriber-${restartAt ?? 'plain'}`;
-  await (await Observer.connect(broker.url, { version: 5, filter: 'vehicles/bench/#', clientId })).close();
-  const conn = new CloudConnection({ url: broker.url, vehicleId: `bench-${restartAt ?? 'plain'}`, log: quiet, backoff: { initialMs: 100, maxMs: 500 } });
+  const clientId = `bench-subscriber-${label.replace(/\W+/g, '-')}`;
+  if (subscriber) await (await Observer.connect(broker.url, { version: 5, filter: 'vehicles/bench/#', clientId })).close();
+  const conn = new CloudConnection({ url: broker.url, vehicleId: `bench-${label.replace(/\W+/g, '-')}`, log: quiet, backoff: { initialMs: 100, maxMs: 500 } });
   const pub = new OutboxPublisher(outbox, conn, new Ledger(db), quiet);
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -87,16 +88,16 @@ async function drain(broker: Mosquitto, dir: string, n: number, restartAt: numbe
   const drainS = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const obs = await Observer.connect(broker.url, { version: 5, filter: 'vehicles/bench/#', clientId });
-  await until(() => obs.mids.size >= n, 10_000, 'all received').catch(() => undefined);
-  const lost = n - obs.mids.size;
+  const obs = subscriber ? await Observer.connect(broker.url, { version: 5, filter: 'vehicles/bench/#', clientId }) : null;
+  if (obs) await until(() => obs.mids.size >= n, 10_000, 'all received').catch(() => undefined);
+  const received = obs ? `subscriber received ${obs.mids.size} unique (missing ${n - obs.mids.size}), duplicates ${obs.duplicates}` : 'nobody subscribed';
   console.log(
-    `  ${restartAt === null ? 'plain' : 'broker restarted at ' + restartAt}: fill ${n} in ${fillMs.toFixed(0)} ms (${Math.round(n / (fillMs / 1000))} msg/s); ` +
-      `drained in ${drainS.toFixed(2)} s = ${Math.round(n / drainS)} msg/s (car process CPU ${cpuS.toFixed(2)} s = ${Math.round(n / cpuS)} msg per CPU-second); acknowledged ${outbox.counters.acked}, dropped ${Object.values(outbox.counters.dropped).reduce((a, b) => a + b, 0)}; subscriber received ${obs.mids.size} unique (missing ${lost}), duplicates ${obs.duplicates}`,
+    `  ${label}: fill ${n} in ${fillMs.toFixed(0)} ms (${Math.round(n / (fillMs / 1000))} msg/s); ` +
+      `drained in ${drainS.toFixed(2)} s = ${Math.round(n / drainS)} msg/s (car process CPU ${cpuS.toFixed(2)} s = ${Math.round(n / cpuS)} msg per CPU-second); acknowledged ${outbox.counters.acked}, dropped ${Object.values(outbox.counters.dropped).reduce((a, b) => a + b, 0)}; ${received}`,
   );
   pub.stop();
   await conn.stop();
-  await obs.close();
+  await obs?.close();
   db.close();
 }
 
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   try {
     const n = Number(values.messages);
     console.log(`outbox backlog of ${n} messages (QoS 1, SQLite WAL synchronous=FULL) drained to mosquitto ${broker.url}:`);
+    await drain(broker, t.dir, n, null, false);
     await drain(broker, t.dir, n, null);
     await drain(broker, t.dir, n, Math.floor(n / 2));
     console.log(`telemetry CPU over ${values.seconds} s:`);
