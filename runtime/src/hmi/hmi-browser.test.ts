@@ -215,8 +215,8 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
 });
 
 test('driving: the decoded speed moves live (<= 10 redraws/s), the trunk is refused visibly, parked-only screens hide, the low-battery alert appears when the charge crosses 15 %', async () => {
-  // Minute 4:10 to the end of the commute at 30x: driving at ~80 km/h, charge 15.8 % falling through 15 % after ~4 s.
-  const head = await startHead(scenarioWindow(COMMUTE, tmp.dir, 250, 600, 30), { loop: false, bundle, dataDir: join(tmp.dir, 'driving-data'), apps: ['ev-charge-alert', 'stations'] });
+  // Minute 3:40 to the end of the commute at 30x: driving at ~77 km/h, charge 16.0 % falling through 15 % after ~5 s.
+  const head = await startHead(scenarioWindow(COMMUTE, tmp.dir, 220, 600, 30), { loop: false, bundle, dataDir: join(tmp.dir, 'driving-data'), apps: ['ev-charge-alert', 'stations'] });
   const page = await chromium.context.newPage();
   const sockets: WebSocket[] = [];
   page.on('websocket', (ws) => sockets.push(ws));
