@@ -20,15 +20,15 @@ test('embedded broker: 3.1.1 fallback, retained status, consented telemetry only
   const { cloud, url } = car.rc;
   const obs = await Observer.connect(url);
   try {
-    await until(() => cloud.connection.connected, 5000, 'connected');
+    await until(() => cloud.connection.connected, 15_000, 'connected');
     assert.is(cloud.connection.protocolVersion, 4, 'aedes refuses MQTT 5; the car falls back to 3.1.1');
     assert.is(cloud.connection.counters.fallbacks, 1);
-    await until(() => obs.on('/telemetry').some((s) => s.body['cat'] === 'energy'), 5000, 'energy telemetry');
+    await until(() => obs.on('/telemetry').some((s) => s.body['cat'] === 'energy'), 15_000, 'energy telemetry');
     const late = await Observer.connect(url, { filter: 'vehicles/+/status' });
-    await until(() => late.seen.length > 0, 3000, 'retained status');
+    await until(() => late.seen.length > 0, 10_000, 'retained status');
     assert.equal([late.seen[0]!.body['online'], late.seen[0]!.retain], [true, true]);
     await late.close();
-    await until(() => cloud.ledger.list().length > 0, 3000, 'ledger entries');
+    await until(() => cloud.ledger.list().length > 0, 10_000, 'ledger entries');
     // Defaults: location and driving stay in the car.
     const cats = new Set(obs.on('/telemetry').map((s) => s.body['cat']));
     assert.not.ok(cats.has('location') || cats.has('driving'), `categories sent: ${[...cats].join(',')}`);
@@ -45,7 +45,7 @@ test('embedded broker: 3.1.1 fallback, retained status, consented telemetry only
     await obs.client.subscribeAsync(replyTo, { qos: 1 });
     const cmd = signCommand(OWNER.privateKey, { kid: 'owner', vehicleId: 'demo-ev-0001', name: 'precondition', args: { on: true, targetC: 22 }, replyTo });
     await obs.client.publishAsync('vehicles/demo-ev-0001/commands/precondition', JSON.stringify(cmd), { qos: 1 });
-    await until(() => obs.on(replyTo).length === 1, 5000, 'reply');
+    await until(() => obs.on(replyTo).length === 1, 15_000, 'reply');
     const reply = obs.on(replyTo)[0]!.body;
     assert.equal([reply['status'], reply['reason'], reply['nonce']], ['done', 'OK', cmd.nonce], JSON.stringify(reply));
     assert.ok(car.rt.buses[0]!.link.counters.txFrames >= 1, 'frames went out through the action policy');
@@ -53,13 +53,13 @@ test('embedded broker: 3.1.1 fallback, retained status, consented telemetry only
     await obs.client.publishAsync('vehicles/demo-ev-0001/commands/precondition', JSON.stringify(cmd), { qos: 1 });
     // Unsigned: refused, reply on the default topic.
     await obs.client.publishAsync('vehicles/demo-ev-0001/commands/trunk', JSON.stringify({ args: { open: true }, exp: Date.now() + 60_000, nonce: 'unsigned-nonce-1' }), { qos: 1 });
-    await until(() => obs.on(replyTo).length === 2 && obs.on('/commands/trunk/reply').length === 1, 5000, 'refusals');
+    await until(() => obs.on(replyTo).length === 2 && obs.on('/commands/trunk/reply').length === 1, 15_000, 'refusals');
     assert.equal([obs.on(replyTo)[1]!.body['reason'], obs.on('/commands/trunk/reply')[0]!.body['reason']], ['REPLAY', 'UNSIGNED']);
     assert.is(car.rt.buses[0]!.link.counters.txFrames, 4, 'only the first command acted (4 requests)');
     assert.is(obs.duplicates, 0);
     // A clean stop leaves the retained status saying offline.
     await car.rc.cloud.stop();
-    await until(() => obs.on('/status').some((s) => s.body['online'] === false), 3000, 'offline status');
+    await until(() => obs.on('/status').some((s) => s.body['online'] === false), 10_000, 'offline status');
   } finally {
     await obs.close();
     await car.close();
@@ -77,7 +77,7 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/cloud`;
   try {
-    await until(() => cloud.connection.connected, 5000, 'connected');
+    await until(() => cloud.connection.connected, 15_000, 'connected');
     const ch = cloud.appChannel('climate');
     const got: { topic: string; data: unknown }[] = [];
     ch.subscribe('cmd/#', (m) => got.push({ topic: m.topic, data: m.data }));
@@ -89,7 +89,7 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     await obs.client.publishAsync('vehicles/demo-ev-0001/apps/other/cmd/boost', JSON.stringify({ minutes: 9 }), { qos: 1 });
     const r = ch.publish('state', { on: true });
     assert.ok(r.queued);
-    await until(() => got.length === 1 && obs.on('/apps/climate/state').length === 1, 5000, 'app traffic');
+    await until(() => got.length === 1 && obs.on('/apps/climate/state').length === 1, 15_000, 'app traffic');
     assert.equal(got, [{ topic: 'cmd/boost', data: { minutes: 5 } }]);
     assert.equal(obs.on('/apps/climate/state')[0]!.body, { mid: (r as { mid: string }).mid, app: 'climate', timeMs: obs.on('/apps/climate/state')[0]!.body['timeMs'], data: { on: true } });
 
@@ -99,7 +99,7 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     await obs.client.publishAsync('vehicles/demo-ev-0001/state/desired', JSON.stringify({ climate: { targetC: 21 } }), { qos: 1 });
     cloud.reportState('climate', { targetC: 21, on: false }, 'cabin');
     cloud.reportState('trip', { km: 12 }, 'driving');
-    await until(() => desired.length === 1 && obs.on('/state/reported').length === 2, 5000, 'twin');
+    await until(() => desired.length === 1 && obs.on('/state/reported').length === 2, 15_000, 'twin');
     assert.equal(desired, [{ climate: { targetC: 21 } }]);
     assert.equal(obs.on('/state/reported')[1]!.body['state'], { climate: { targetC: 21, on: false } });
 
@@ -110,8 +110,8 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     assert.is((await put('/consent/energy', { granted: 'yes' })).status, 400);
     // Offline: telemetry piles up in the outbox; revoking energy purges it.
     await car.rc.broker!.close();
-    await until(() => !cloud.connection.connected, 5000, 'offline');
-    await until(() => cloud.outbox.depth.messages >= 3, 5000, 'backlog');
+    await until(() => !cloud.connection.connected, 15_000, 'offline');
+    await until(() => cloud.outbox.depth.messages >= 3, 15_000, 'backlog');
     const energyQueued = cloud.outbox.next(1000).filter((m) => m.dataClass === 'energy').length;
     assert.ok(energyQueued > 0);
     consent = await (await put('/consent/energy', { granted: false })).json() as typeof consent;
@@ -154,7 +154,7 @@ test('broker restarted twice during a 20k-message stream: the cloud got every me
   const { cloud } = car.rc;
   const N = 20_000;
   try {
-    await until(() => cloud.connection.connected, 5000, 'connected');
+    await until(() => cloud.connection.connected, 15_000, 'connected');
     cloud.outbox.batch(() => {
       for (let i = 0; i < N; i++) cloud.outbox.enqueue({ topic: 'vehicles/demo-ev-0001/events', body: { i }, kind: 'event', dataClass: 'diagnostics' });
     });

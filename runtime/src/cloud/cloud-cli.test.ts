@@ -19,7 +19,7 @@ test('headunit cloud keygen + command: a key made while the car runs is trusted;
   const t = tempDir();
   const car = await carWithCloud(t.dir);
   try {
-    await until(() => car.rc.cloud.connection.connected, 5000, 'connected');
+    await until(() => car.rc.cloud.connection.connected, 15_000, 'connected');
     const k = io();
     assert.is(await main(['cloud', 'keygen', '--data', t.dir, '--kid', 'phone'], k.io), 0, k.err());
     assert.match(k.out(), /trusted as phone \(owner\)/);

@@ -64,7 +64,7 @@ test('a stalled network (proxy holds every byte past the keepalive, then resets)
       for (let i = from; i < from + N; i++) cloud.outbox.enqueue({ topic: 'vehicles/demo-ev-0001/events', body: { i }, kind: 'event', dataClass: 'diagnostics' });
     });
   try {
-    await until(() => cloud.connection.connected, 5000, 'connected');
+    await until(() => cloud.connection.connected, 15_000, 'connected');
     put(0);
     cloud.publisher.kick();
     await until(() => obs.mids.size > N / 4, 20_000, 'a quarter through');

@@ -28,14 +28,14 @@ test('MQTT 5: reply on the response topic with correlation data; preconditioning
   const car = await carWithCloud(t.dir, { url: broker.url, kind: 'driving' });
   const obs = await Observer.connect(broker.url, { version: 5 });
   try {
-    await until(() => car.rc.cloud.connection.connected && car.rt.vehicle.current.drive === 'driving', 5000, 'connected and driving');
+    await until(() => car.rc.cloud.connection.connected && car.rt.vehicle.current.drive === 'driving', 15_000, 'connected and driving');
     assert.is(car.rc.cloud.connection.protocolVersion, 5);
     assert.is(car.rc.cloud.connection.counters.fallbacks, 0);
     await obs.client.subscribeAsync('phone/+/responses', { qos: 1 });
     const cmd = signCommand(OWNER.privateKey, { kid: 'owner', vehicleId: 'demo-ev-0001', name: 'precondition', args: { on: true } });
     const corr = Buffer.from('req-42');
     await obs.client.publishAsync(`${VEHICLE}/commands/precondition`, JSON.stringify(cmd), { qos: 1, properties: { responseTopic: 'phone/alice/responses', correlationData: corr } });
-    await until(() => obs.on('phone/alice/responses').length === 1, 5000, 'reply');
+    await until(() => obs.on('phone/alice/responses').length === 1, 15_000, 'reply');
     const r = obs.on('phone/alice/responses')[0]!;
     assert.equal([r.body['status'], r.body['reason']], ['refused', 'VEHICLE_STATE'], JSON.stringify(r.body));
     assert.match(String(r.body['detail']), /stands still \(vehicle is driving\)/);
@@ -57,7 +57,7 @@ test('mosquitto restarted twice during a 20k-message stream: nothing lost, dupli
   const { cloud } = car.rc;
   const N = 20_000;
   try {
-    await until(() => cloud.connection.connected, 5000, 'connected');
+    await until(() => cloud.connection.connected, 15_000, 'connected');
     cloud.outbox.batch(() => {
       for (let i = 0; i < N; i++) cloud.outbox.enqueue({ topic: `${VEHICLE}/events`, body: { i }, kind: 'event', dataClass: 'diagnostics' });
     });
@@ -93,7 +93,7 @@ test('an outage: telemetry piles up offline, is sent in order afterwards; revoki
   const obs = await Observer.connect(broker.url, { version: 5 });
   const { cloud } = car.rc;
   try {
-    await until(() => cloud.connection.connected && obs.on('/telemetry').length > 2, 5000, 'telemetry flowing');
+    await until(() => cloud.connection.connected && obs.on('/telemetry').length > 2, 15_000, 'telemetry flowing');
     await broker.stop();
     // 60 batching windows offline: a minute of 1 s batches, compressed.
     await until(() => cloud.outbox.depth.messages >= 60, 10_000, 'backlog of 60 batches');
