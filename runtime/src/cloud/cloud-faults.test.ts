@@ -35,6 +35,8 @@ test('the head unit SIGKILLed with a backlog mid-upload, then restarted: every m
     const [, signal] = await first.exited;
     assert.is(signal, 'SIGKILL');
     const atKill = obs.mids.size;
+    // The broker saw the connection die: the last will says offline (retained).
+    await until(() => obs.on('killed/status').some((m) => m.body['online'] === false), 15_000, 'last will');
     const second = startChild([db, broker.url, '0', 'drain']);
     const [code] = await second.exited;
     assert.is(code, 0, second.lines.join('\n'));
