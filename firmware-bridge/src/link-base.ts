@@ -48,6 +48,8 @@ export abstract class LinkBase extends EventEmitter implements CanLink {
 
   /** Hands a received frame to the reader, counting overflow and error frames. */
   protected deliver(frame: CanFrame): void {
+    // Monotonic as well as wall time: wall clocks jump (NTP, GPS fix), intervals must not.
+    frame.monotonicUs = performance.now() * 1000;
     if (frame.error) this.counters.busErrors++;
     if (this.queue.push(frame)) this.counters.rxFrames++;
     else this.counters.rxOverflows++;

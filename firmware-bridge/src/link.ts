@@ -36,6 +36,8 @@ export interface OutgoingFrame {
   fd?: boolean;
   brs?: boolean;
   rtr?: boolean;
+  /** The data length a remote frame asks for (0-8; default `data.length`). */
+  rtrLength?: number;
 }
 
 /**

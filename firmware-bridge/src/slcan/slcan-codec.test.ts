@@ -12,7 +12,7 @@ const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex');
 function decode(...chunks: (string | Uint8Array)[]): string[] {
   const log: string[] = [];
   const dec = new SlcanDecoder('slcan:x', 'can0', {
-    frame: (f, ms) => log.push(`${f.extended ? 'X' : 'S'}${f.id.toString(16)}${f.fd ? ' fd' : ''}${f.brs ? ' brs' : ''}${f.rtr ? ' rtr' : ''} [${hex(f.data)}]${ms >= 0 ? ` @${ms}` : ''} ${f.bus} t=${f.timestampUs}`),
+    frame: (f, ms) => log.push(`${f.extended ? 'X' : 'S'}${f.id.toString(16)}${f.fd ? ' fd' : ''}${f.brs ? ' brs' : ''}${f.rtr ? ` rtr${f.rtrLength}` : ''} [${hex(f.data)}]${ms >= 0 ? ` @${ms}` : ''} ${f.bus} t=${f.timestampUs}`),
     ack: (kind) => log.push(`ack ${kind}`),
     reply: (kind, text, offset) => log.push(`reply ${kind} ${JSON.stringify(text)} @${offset}`),
     error: (err) => {
@@ -29,8 +29,8 @@ test('classic frames: t/T data, r/R remote, ids, lengths, upper and lower case h
     'S123 [112233] can0 t=1000',
     'X18fef100 [deadbeef01020304] can0 t=1000',
     'S7ff [] can0 t=1000',
-    'S123 rtr [] can0 t=1000',
-    'X1 rtr [] can0 t=1000',
+    'S123 rtr2 [] can0 t=1000',
+    'X1 rtr5 [] can0 t=1000',
     'Sa1 [ff] can0 t=1000',
   ]);
 });
@@ -43,7 +43,7 @@ test('CAN FD: d/D without and b/B with bit-rate switch; length codes 9-F are 12.
 });
 
 test('Z timestamps: 4 hex digits after the data are the adapter time in ms', () => {
-  assert.equal(decode('t12320102EA5F\rT0000000100000\rr1238ABCD\r'), ['S123 [0102] @59999 can0 t=1000', 'X1 [] @0 can0 t=1000', 'S123 rtr [] @43981 can0 t=1000']);
+  assert.equal(decode('t12320102EA5F\rT0000000100000\rr1238ABCD\r'), ['S123 [0102] @59999 can0 t=1000', 'X1 [] @0 can0 t=1000', 'S123 rtr8 [] @43981 can0 t=1000']);
 });
 
 test('answers: bare CR, z/Z, BEL (no CR), replies to V v N F, other text; CR LF tolerated', () => {
@@ -105,6 +105,7 @@ test('encodeFrame writes t/T/r/R/d/D/b/B lines that the decoder reads back', () 
   assert.is(line({ id: 0x18fef100, extended: true, data: new Uint8Array(0) }), 'T18FEF1000\r');
   assert.is(line({ id: 0x7ff, extended: false, data: new Uint8Array(4), rtr: true }), 'r7FF4\r');
   assert.is(line({ id: 1, extended: true, data: new Uint8Array(3), rtr: true }), 'R000000013\r');
+  assert.is(line({ id: 0x123, extended: false, data: new Uint8Array(0), rtr: true, rtrLength: 8 }), 'r1238\r');
   assert.is(line({ id: 0x10, extended: false, data: new Uint8Array(12), fd: true }), `d0109${'00'.repeat(12)}\r`);
   assert.is(line({ id: 0x10, extended: true, data: new Uint8Array(64), fd: true, brs: true }), `B00000010F${'00'.repeat(64)}\r`);
   assert.is(line({ id: 0x10, extended: false, data: new Uint8Array(16) }), `d010A${'00'.repeat(16)}\r`, 'more than 8 bytes is CAN FD');

@@ -229,6 +229,7 @@ export class SlcanDecoder {
       }
     }
     const frame: CanFrame = { timestampUs: this.nowUs, bus: this.bus, id, extended: ext, fd, brs, esi: false, rtr, error: false, data };
+    if (rtr) frame.rtrLength = length;
     this.events.frame(frame, adapterMs);
   }
 
@@ -266,7 +267,9 @@ export function encodeFrame(frame: OutgoingFrame, link: string): Buffer {
     throw new TxFailedError(link, `id 0x${id.toString(16)} does not fit ${extended ? 29 : 11} bits`);
   }
   if (fd && rtr) throw new TxFailedError(link, 'CAN FD has no remote frames');
-  const code = fd ? FD_LENGTHS.indexOf(data.length) : data.length;
+  const rtrLength = frame.rtrLength ?? data.length;
+  if (rtr && (!Number.isInteger(rtrLength) || rtrLength < 0 || rtrLength > 8)) throw new TxFailedError(link, `a remote frame asks for 0-8 bytes, not ${rtrLength}`);
+  const code = fd ? FD_LENGTHS.indexOf(data.length) : rtr ? rtrLength : data.length;
   if (code < 0 || code > (fd ? 15 : 8)) {
     throw new TxFailedError(link, `${data.length} data bytes is not a CAN FD length (0-8, 12, 16, 20, 24, 32, 48, 64)`);
   }

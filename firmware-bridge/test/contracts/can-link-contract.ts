@@ -73,6 +73,8 @@ export function canLinkContract(name: string, makeHarness: () => Promise<LinkHar
     assert.equal(got.map((f) => [f.id, f.extended, hex(f.data)]), sent.map((f) => [f.id, f.extended, hex(f.data)]));
     assert.ok(got.every((f) => f.bus === h.link.bus && f.timestampUs > 0));
     assert.ok(got.every((f, i) => i === 0 || f.timestampUs >= got[i - 1]!.timestampUs), 'timestamps never go back');
+    const mono = got.map((f) => f.monotonicUs ?? NaN);
+    assert.ok(mono.every((t, i) => Number.isFinite(t) && (i === 0 || t >= mono[i - 1]!)), 'every frame has a monotonic time that never goes back');
     assert.ok(h.link.counters.rxFrames >= 100);
   });
 

@@ -13,7 +13,10 @@ test('parses classic, extended, CAN FD, remote and error frames', () => {
   const fd = parseCandumpLine('(1.5) can0 123##3' + '11'.repeat(12));
   assert.equal(typeof fd === 'object' && [fd.fd, fd.brs, fd.esi, fd.data.length], [true, true, true, 12]);
   const rtr = parseCandumpLine('(1.0) can0 123#R');
-  assert.equal(typeof rtr === 'object' && [rtr.rtr, rtr.data.length], [true, 0]);
+  assert.equal(typeof rtr === 'object' && [rtr.rtr, rtr.data.length, rtr.rtrLength], [true, 0, undefined]);
+  const asked = parseCandumpLine('(1.0) can0 123#R4');
+  assert.equal(typeof asked === 'object' && [asked.rtr, asked.rtrLength, formatCandumpLine(asked)], [true, 4, '(1.000000) can0 123#R4']);
+  assert.is(parseCandumpLine('(1.0) can0 123#R9'), 'remote frame length must be one digit 0-8, not "9"');
   const err = parseCandumpLine('(1.0) can0 20000080#0000000000000000');
   assert.equal(typeof err === 'object' && [err.error, err.id], [true, 0x80]);
 });

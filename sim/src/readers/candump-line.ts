@@ -39,6 +39,12 @@ export function parseCandumpLine(line: string): CanFrame | string {
     payload = payload.slice(1);
   } else if (payload.startsWith('R') || payload.startsWith('r')) {
     frame.rtr = true;
+    // can-utils writes the asked length after R when it is not 0 (`123#R4`).
+    if (payload.length > 1) {
+      const asked = payload.length === 2 ? parseInt(payload.charAt(1), 16) : NaN;
+      if (!(asked >= 0 && asked <= 8)) return `remote frame length must be one digit 0-8, not "${payload.slice(1)}"`;
+      frame.rtrLength = asked;
+    }
     return frame;
   }
   payload = payload.replace(/\./g, '');
@@ -61,7 +67,7 @@ export function formatCandumpLine(f: CanFrame): string {
   const data = Buffer.from(f.data).toString('hex').toUpperCase();
   let body: string;
   if (f.fd) body = `${id}##${((f.brs ? CANFD_BRS : 0) | (f.esi ? CANFD_ESI : 0)).toString(16).toUpperCase()}${data}`;
-  else if (f.rtr) body = `${id}#R`;
+  else if (f.rtr) body = `${id}#R${f.rtrLength ? f.rtrLength.toString(16) : ''}`;
   else body = `${id}#${data}`;
   return `(${sec}.${String(us).padStart(6, '0')}) ${f.bus} ${body}`;
 }
