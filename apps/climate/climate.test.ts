@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { APP_COMMAND, signCommand } from '../../runtime/index.ts';
 import { appMessages, fastScenario, startAppCar, until, type AppCar } from '../testing/app-car.ts';
 
 const TEMP = 'Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature';
@@ -22,6 +23,7 @@ test.after(async () => {
 
 const mine = () => car.decisions.filter((d) => d.caller === car.appId);
 const twin = () => appMessages(car, 'state');
+const pick = (r: Record<string, unknown>): unknown[] => [r['status'], r['reason']];
 
 test('the tile shows the cabin temperature; a tap asks the action policy for the new target', async () => {
   await until(() => (car.host.templates.get(car.appId)?.template as { value?: string } | undefined)?.value === '-4.0', 10_000, 'the tile with the cabin temperature');
@@ -91,6 +93,24 @@ test('an app without the cloud grant gets no commands: the car refuses them for 
   } finally {
     car.host.setGrant(car.appId, 'cloud', true);
   }
+});
+
+test('the app command names an app and a command: anything else is refused before any app sees it', async () => {
+  const vid = car.rt.config.vehicleId;
+  const send = async (args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const replyTo = `phone/replies/raw-${Math.random().toString(36).slice(2)}`;
+    await car.phone.subscribeAsync(replyTo, { qos: 1 });
+    const cmd = signCommand(car.owner.privateKey, { kid: 'owner', vehicleId: vid, name: APP_COMMAND, args });
+    await car.phone.publishAsync(`vehicles/${vid}/commands/${APP_COMMAND}`, JSON.stringify({ ...cmd, replyTo }), { qos: 1 });
+    await until(() => car.inbox.some((m) => m.topic === replyTo), 10_000, 'the reply');
+    return JSON.parse(car.inbox.find((m) => m.topic === replyTo)!.text) as Record<string, unknown>;
+  };
+  const before = mine().length;
+  assert.equal(pick(await send({ app: 'org.example.nothing', name: 'precondition' })), ['refused', 'NO_SUCH_APP']);
+  assert.equal(pick(await send({ app: car.appId })), ['refused', 'BAD_ARGS']);
+  assert.equal(pick(await send({ app: car.appId, name: 'precondition', args: [1] })), ['refused', 'BAD_ARGS']);
+  assert.equal(pick(await send({ app: car.appId, name: 'defrost', args: {} })), ['refused', 'UNKNOWN_COMMAND']);
+  assert.is(mine().length, before);
 });
 
 test('below the charge floor and while driving, pre-conditioning is refused and nothing is requested', async () => {
