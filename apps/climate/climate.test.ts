@@ -114,20 +114,22 @@ test('the app command names an app and a command: anything else is refused befor
 });
 
 test('below the charge floor and while driving, pre-conditioning is refused and nothing is requested', async () => {
-  // Parked at 15 % for 4 s, then driven away.
+  // Parked at 15 % for 8 s (room for a slow machine), then driven away.
   const low = fastScenario('cold-morning-preheat.json', dir, {
     speed: 20,
     tracks: {
       'BMS_Status.StateOfCharge': [[0, 15]],
-      'VCU_Drive.IgnitionState': [[0, 'OFF'], [4, 'ON']],
-      'VCU_Drive.Gear': [[0, 'P'], [4, 'D']],
-      'VCU_Drive.VehicleSpeed': [[0, 0], [4.5, 0], [6, 30]],
+      'VCU_Drive.IgnitionState': [[0, 'OFF'], [8, 'ON']],
+      'VCU_Drive.Gear': [[0, 'P'], [8, 'D']],
+      'VCU_Drive.VehicleSpeed': [[0, 0], [8.5, 0], [10, 30]],
     },
   });
   const other = await startAppCar('climate', low, { dir: join(dir, 'low') });
   try {
     await until(() => other.rt.vehicle.current.drive !== 'unknown', 5000, 'a vehicle state');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The tile shows a cabin value once the app has its first signals (the charge comes with them).
+    await until(() => /^-?\d/.test((other.host.templates.get(other.appId)?.template as { value?: string } | undefined)?.value ?? ''), 5000, 'the app has values');
+    await new Promise((r) => setTimeout(r, 300));
     const floor = await other.command('precondition', { on: true });
     assert.equal([floor['status'], floor['reason']], ['refused', 'BELOW_CHARGE_FLOOR'], JSON.stringify(floor));
     await until(() => other.rt.vehicle.current.drive === 'driving', 10_000, 'driving');
