@@ -148,7 +148,7 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     const rows = await page.getByTestId('signal-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
     assert.ok(rows.length > 3 && rows.every((p) => /battery/i.test(p)), rows.join());
     await page.getByRole('button', { name: `plot ${SOC}` }).click();
-    await page.getByRole('button', { name: 'plot Vehicle.Powertrain.TractionBattery.CurrentVoltage' }).click();
+    await page.getByRole('button', { name: 'plot Vehicle.Powertrain.TractionBattery.CurrentCurrent' }).click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=plot] polyline').length === 2);
     assert.equal(await smallTargets(page), []);
     await shot(page, '03-signals-parked');

@@ -3,12 +3,16 @@ const W = 320;
 const H = 80;
 
 /**
- * A small line plot of (time ms, value) points: the last minute or so of one signal, scaled to
- * its own min..max, with the range written beside it. No animation: it redraws with the data.
+ * A small line plot of (time ms, value) points: the last minutes of one signal (the runtime's
+ * history ring, then live), scaled to its own min..max, with the range written beside it. No
+ * animation: it redraws with the data (at most 10 times a second).
  */
 export function Plot({ points, label, unit }: { points: [number, number][]; label: string; unit: string | null }) {
-  const finite = points.filter(([, v]) => Number.isFinite(v));
-  if (finite.length < 2) return <p class="muted">{label}: waiting for data…</p>;
+  const known = points.filter(([, v]) => Number.isFinite(v));
+  if (known.length === 0) return <p class="muted">{label}: waiting for data…</p>;
+  // A value holds until the next one: a signal that has not changed is a flat line up to now.
+  const [lastT, lastV] = known[known.length - 1]!;
+  const finite: [number, number][] = [...known, [Math.max(lastT + 1, Date.now()), lastV]];
   const t0 = finite[0]![0];
   const t1 = finite[finite.length - 1]![0];
   let lo = Infinity;
