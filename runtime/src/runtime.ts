@@ -14,6 +14,12 @@ import { VssCatalogue } from './vss/catalogue.ts';
 
 /** How often timeouts, vehicle state and subscriber deliveries are evaluated (ms). */
 export const TICK_MS = 20;
+/**
+ * A message is never stale sooner than this after its last frame (ms), however fast its cycle:
+ * a 20 ms message would otherwise go stale, and the vehicle state to unknown, whenever this
+ * process's event loop stalls for 50 ms (GC, a loaded CPU). Loss of a bus still shows in 250 ms.
+ */
+export const STALE_FLOOR_MS = 250;
 /** Frame timestamps further than this from the local clock are not trusted as signal times (ms). */
 const MAX_STAMP_SKEW_MS = 2000;
 /** Resolution of the event-loop delay histogram; it records whole timer intervals, so lag = value - this. */
@@ -125,7 +131,7 @@ export class Runtime {
       const link = await createLink(b.link, { bus: b.name, txAllow: allow });
       senders.set(b.name, (frame) => link.send(frame));
       for (const m of actuators) targets.push({ bus: b.name, dbc, integrity: new IntegrityChecker(dbc.messages, b.checksum), mapping: m });
-      const pipeline = new BusPipeline(b.name, dbc, integrity, new MessageTimeouts(dbc.messages), mapping, store);
+      const pipeline = new BusPipeline(b.name, dbc, integrity, new MessageTimeouts(dbc.messages, { minTimeoutMs: STALE_FLOOR_MS }), mapping, store);
       let feed: BusFeed | null = null;
       if (b.feed) {
         if (!(link instanceof FakeLink)) throw new ConfigError(config.file, `$.buses[${b.name}].feed`, 'a feed needs a fake: link');

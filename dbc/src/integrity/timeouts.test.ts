@@ -43,6 +43,17 @@ test('factor is configurable', () => {
   assert.is(t.isStale(STATED_10MS, 51), true);
 });
 
+test('a floor keeps fast messages from going stale before minTimeoutMs; slow ones keep their periods', () => {
+  const t = new MessageTimeouts([msg('FAST', 10), msg('SLOW', 1000)], { minTimeoutMs: 250 });
+  t.seen(0, 0);
+  t.seen(1, 0);
+  assert.is(t.isStale(0, 250), false, '25 periods, but within the floor');
+  assert.is(t.isStale(0, 251), true);
+  assert.is(t.isStale(1, 2500), false, 'the period rule is longer than the floor');
+  assert.is(t.isStale(1, 2501), true);
+  assert.throws(() => new MessageTimeouts(MESSAGES, { minTimeoutMs: -1 }), /minTimeoutMs = -1 must be a finite number >= 0/);
+});
+
 test('unstated period is learned from inter-arrival times after a few frames', () => {
   const t = new MessageTimeouts(MESSAGES);
   const arrivals = [0, 20, 40, 62, 80]; // intervals 20 20 22 18: mean 20

@@ -24,6 +24,12 @@ export interface MessageTimeoutsOptions {
   smoothing?: number;
   /** Period (ms) assumed while none is stated or learned yet; > 0, default 1000. */
   fallbackPeriodMs?: number;
+  /**
+   * Never stale sooner than this many ms after the last frame, whatever the period (>= 0,
+   * default 0). A consumer whose own event loop can stall for tens of ms (a head unit's UI
+   * process) sets a floor so a 20 ms message does not go stale because the reader was late.
+   */
+  minTimeoutMs?: number;
 }
 
 function badOption(name: string, value: unknown, rule: string): DbcError {
@@ -50,6 +56,7 @@ export class MessageTimeouts {
   readonly #learnIntervals: number;
   readonly #smoothing: number;
   readonly #fallbackPeriodMs: number;
+  readonly #minTimeoutMs: number;
   /** Stated period in ms, 0 when not stated. */
   readonly #stated: Float64Array;
   /** Learned period in ms (meaningful once `#intervals` > 0). */
@@ -63,7 +70,7 @@ export class MessageTimeouts {
    */
   constructor(messages: readonly Message[], options: MessageTimeoutsOptions = {}) {
     const { factor = DEFAULT_TIMEOUT_FACTOR, learnIntervals = DEFAULT_LEARN_INTERVALS } = options;
-    const { smoothing = DEFAULT_SMOOTHING, fallbackPeriodMs = DEFAULT_FALLBACK_PERIOD_MS } = options;
+    const { smoothing = DEFAULT_SMOOTHING, fallbackPeriodMs = DEFAULT_FALLBACK_PERIOD_MS, minTimeoutMs = 0 } = options;
     if (!(Number.isFinite(factor) && factor > 0)) throw badOption('factor', factor, 'a finite number > 0');
     if (!(Number.isInteger(learnIntervals) && learnIntervals >= 1)) throw badOption('learnIntervals', learnIntervals, 'an integer >= 1');
     if (!(smoothing > 0 && smoothing <= 1)) throw badOption('smoothing', smoothing, 'in (0, 1]');
@@ -74,6 +81,8 @@ export class MessageTimeouts {
     this.#learnIntervals = learnIntervals;
     this.#smoothing = smoothing;
     this.#fallbackPeriodMs = fallbackPeriodMs;
+    if (!(Number.isFinite(minTimeoutMs) && minTimeoutMs >= 0)) throw badOption('minTimeoutMs', minTimeoutMs, 'a finite number >= 0');
+    this.#minTimeoutMs = minTimeoutMs;
     const n = messages.length;
     this.#stated = new Float64Array(n);
     messages.forEach((m, i) => {
@@ -130,15 +139,16 @@ export class MessageTimeouts {
   }
 
   /**
-   * True when message `messageIndex` never arrived, or when more than `factor` periods have
-   * passed since its last frame (using `fallbackPeriodMs` while the period is unknown).
+   * True when message `messageIndex` never arrived, or when more than `factor` periods (and
+   * at least `minTimeoutMs`) have passed since its last frame (using `fallbackPeriodMs` while
+   * the period is unknown).
    * Allocates nothing.
    * @throws DbcError `BAD_MESSAGE_INDEX` for an unknown index.
    */
   isStale(messageIndex: number, nowMs: number): boolean {
     const period = this.periodMs(messageIndex) ?? this.#fallbackPeriodMs;
     const last = this.#lastSeen[messageIndex]!;
-    return Number.isNaN(last) || nowMs - last > this.#factor * period;
+    return Number.isNaN(last) || nowMs - last > Math.max(this.#factor * period, this.#minTimeoutMs);
   }
 
   /** Indices of every stale message at `nowMs`, ascending (for tools; allocates). */
