@@ -11,11 +11,13 @@ import { tempDir } from './testing/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/headunit.mjs', import.meta.url));
 
-function headunit(dir: string, url: string): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data', dir, '--cloud', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+function headunit(dir: string, url: string): { child: ChildProcess; out: () => string; err: () => string } {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data', dir, '--cloud', url], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  return { child, out: () => out, err: () => err };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from our own API
@@ -44,8 +46,8 @@ test('headunit start SIGKILLed with a telemetry backlog (broker down), restarted
     console.log(`  headunit SIGKILL: backlog ${backlog.length} telemetry batches, received ${backlog.filter((m) => obs.mids.has(m)).length}, lost 0, duplicates ${obs.duplicates}`);
     await until(() => run.out().includes('Ctrl-C to stop.'), 90_000, 'restarted');
     run.child.kill('SIGINT');
-    const [code] = await once(run.child, 'exit');
-    assert.is(code, 0);
+    const [code, signal] = await once(run.child, 'exit');
+    assert.is(code, 0, `exit ${code} signal ${signal}; stdout ${run.out()}; stderr ${run.err().split('\n').filter((l) => !l.includes('"level":"info"')).join('\n')}`);
   } finally {
     run.child.kill('SIGKILL');
     await obs.close();
