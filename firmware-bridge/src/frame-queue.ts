@@ -51,14 +51,18 @@ export class FrameQueue implements AsyncIterator<CanFrame> {
     }
   }
 
+  /** Takes the oldest queued frame without waiting; undefined when the queue is empty. */
+  shift(): CanFrame | undefined {
+    if (this.size === 0) return undefined;
+    const frame = this.ring[this.head]!;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    return frame;
+  }
+
   next(): Promise<IteratorResult<CanFrame>> {
-    if (this.size > 0) {
-      const frame = this.ring[this.head]!;
-      this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % this.capacity;
-      this.size--;
-      return Promise.resolve({ value: frame, done: false });
-    }
+    if (this.size > 0) return Promise.resolve({ value: this.shift()!, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     if (this.waiter) return Promise.reject(new Error('FrameQueue: only one consumer may wait at a time'));
     return new Promise((resolve) => (this.waiter = resolve));

@@ -96,6 +96,10 @@ export abstract class LinkBase extends EventEmitter implements CanLink {
     }
   }
 
+  poll(): CanFrame | undefined {
+    return this.queue.shift();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<CanFrame> {
     this.consumed = true;
     return this.queue;

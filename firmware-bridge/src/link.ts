@@ -89,6 +89,13 @@ export interface CanLink extends AsyncIterable<CanFrame> {
    */
   [Symbol.asyncIterator](): AsyncIterator<CanFrame>;
 
+  /**
+   * The next queued frame without waiting, or undefined when none is queued: after an awaited
+   * frame, the consumer takes the rest of a burst synchronously (one promise per burst, not per
+   * frame). Same queue and order as the iterator; the same single consumer.
+   */
+  poll(): CanFrame | undefined;
+
   on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): this;
   off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): this;
 }

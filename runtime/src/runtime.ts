@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { CompiledDbc, IntegrityChecker, loadDbcFile, MessageTimeouts } from '../../dbc/index.ts';
+import { CompiledDbc, IntegrityChecker, loadDbcFile, MessageTimeouts, type CanFrame } from '../../dbc/index.ts';
 import { createLink, FakeLink, txKey, type CanLink } from '../../firmware-bridge/index.ts';
 import { loadScenario, openTraceReader, ScenarioFeed, SyntheticVehicle, TraceFeed, type BusFeed } from '../../sim/index.ts';
 import { ActionPolicy, type FrameSender } from './action-policy/action-policy.ts';
@@ -167,12 +167,18 @@ export class Runtime {
   }
 
   private async read(bus: RuntimeBus): Promise<void> {
-    for await (const frame of bus.link) {
-      // A live link stamps frames when they arrived (kernel or adapter time): that is the
-      // signal's time. Frames stamped far from now (a clock jump) fall back to the local clock.
+    const frames = bus.link[Symbol.asyncIterator]();
+    for (;;) {
+      const first = await frames.next();
+      if (first.done) return;
+      // One await per burst: the frames queued behind the first are taken synchronously.
       const now = Date.now();
-      const at = frame.timestampUs / 1000;
-      bus.pipeline.handle(frame, Math.abs(at - now) < MAX_STAMP_SKEW_MS ? at : now);
+      for (let frame: CanFrame | undefined = first.value; frame !== undefined; frame = bus.link.poll()) {
+        // A live link stamps frames when they arrived (kernel or adapter time): that is the
+        // signal's time. Frames stamped far from now (a clock jump) fall back to the local clock.
+        const at = frame.timestampUs / 1000;
+        bus.pipeline.handle(frame, Math.abs(at - now) < MAX_STAMP_SKEW_MS ? at : now);
+      }
       if (this.firstSignalAtMs === null && bus.pipeline.counters.frames > bus.pipeline.counters.unknownIds) this.firstSignalAtMs = Date.now();
       // Deliver once the frames that arrived together are decoded, not at the next tick: the
       // latency from frame to subscriber is then one event-loop turn.
