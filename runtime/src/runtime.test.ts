@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -55,9 +58,7 @@ test('the demo car runs: signals become valid, HTTP answers health, metrics, sig
 });
 
 test('a configuration error names the file and the JSON path', async () => {
-  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
+  const { writeFileSync } = await import('node:fs');
   const dir = mkdtempSync(join(tmpdir(), 'car-'));
   try {
     const file = join(dir, 'car.json');
@@ -83,7 +84,8 @@ test('a configuration error names the file and the JSON path', async () => {
 });
 
 test('headunit start prints what it started, and Ctrl-C stops it cleanly with exit 0', async () => {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const data = mkdtempSync(join(tmpdir(), 'headunit-start-'));
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await until(() => out.includes('Ctrl-C to stop.'), 15000);
@@ -91,6 +93,7 @@ test('headunit start prints what it started, and Ctrl-C stops it cleanly with ex
   assert.match(out, /43 VSS signals, 9 actuators/);
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
+  rmSync(data, { recursive: true, force: true });
   assert.is(code, 0);
   assert.match(out, /headunit stopped/);
 });

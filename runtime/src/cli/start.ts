@@ -94,6 +94,12 @@ Options:
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot serve on ${cfg.http.host}:${cfg.http.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (try --port)' : e.message}`), { code: e.code ?? 'LISTEN' });
     }
+    // Listen for Ctrl-C before saying so: a signal that came between the banner and the
+    // handler would kill the process without a clean stop.
+    const stopSignal = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
     io.stdout.write(
@@ -105,10 +111,7 @@ Options:
         (cloud ? `  cloud: ${cloud.url}${cloud.broker ? ' (embedded MQTT broker)' : ''} as vehicles/${rt.config.vehicleId}/...; privacy at /api/cloud\n` : '  cloud: off\n') +
         `Ctrl-C to stop.\n`,
     );
-    const signal = await new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await stopSignal;
     io.stderr.write(`\n${signal}: stopping\n`);
     await hmi.close();
     server.close();
