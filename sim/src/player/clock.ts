@@ -9,24 +9,31 @@ export interface Clock {
 /** Timers can fire late by a few ms under load; they aim this much early and event-loop turns finish the wait. */
 const TIMER_MARGIN_MS = 4;
 
+/**
+ * Waits `timerMs` on a timer (or one event-loop turn when it is <= 0), and resolves at once when
+ * `signal` aborts; an aborted wait clears its timer, so a stopped replay does not hold the
+ * process open.
+ */
+function timerWait(timerMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    if (timerMs <= 0) return void setImmediate(resolve);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, timerMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** The real clock: `performance.now()`, a timer for most of a wait, event-loop turns for the end of it. */
 export const realClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      if (ms <= TIMER_MARGIN_MS + 1) return void setImmediate(resolve);
-      // An aborted wait clears its timer, so a stopped replay does not hold the process open.
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms - TIMER_MARGIN_MS);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => timerWait(ms <= TIMER_MARGIN_MS + 1 ? 0 : ms - TIMER_MARGIN_MS, signal),
 };
 
 /**
@@ -36,20 +43,7 @@ export const realClock: Clock = {
  */
 export const coarseClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      if (ms <= 0) return void setImmediate(resolve);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => timerWait(ms, signal),
 };
 
 /** A clock that only moves when slept on: instant, deterministic tests. */
