@@ -45,12 +45,39 @@ export interface VehicleState {
   charging: boolean;
 }
 
-/** UI templates the HMI draws for an app (declare the kinds in app.json `permissions.ui`). */
+/** A list or grid entry; `detail` is secondary text (cut to 2 lines while driving); pressing it sends `action`. */
+export interface UiItem {
+  title: string;
+  detail?: string;
+  icon?: string;
+  action?: string;
+}
+
+/** A text field (search box): hidden while driving. */
+export interface UiTextInput {
+  id: string;
+  placeholder?: string;
+}
+
+/** A toggle or slider bound to one of the app's actuators: the action policy judges each change with the app's grants. */
+export type UiControl =
+  | { type: 'toggle'; action: string; value: boolean }
+  | { type: 'slider'; action: string; value: number; min: number; max: number; step: number };
+
+/**
+ * UI templates the HMI draws for an app (declare the kinds in app.json `permissions.ui`). While
+ * driving, lists/grids/panes/status show at most 6 entries, secondary text 2 lines, no text input,
+ * a task at most 5 templates deep, at most 1 refresh per second.
+ */
 export type UiTemplate =
+  | { kind: 'list'; title: string; items: UiItem[]; input?: UiTextInput }
+  | { kind: 'grid'; title: string; items: UiItem[] }
+  | { kind: 'pane'; title: string; rows: { label: string; value: string }[]; actions?: { id: string; label: string }[]; input?: UiTextInput }
+  | { kind: 'alert'; title: string; body: string; level: 'info' | 'warning' | 'critical' }
   | { kind: 'tile'; title: string; value?: string; unit?: string; icon?: string; actions?: { id: string; label: string }[] }
-  | { kind: 'list'; title: string; items: { title: string; detail?: string }[] }
+  | { kind: 'control'; title: string; control: UiControl }
   | { kind: 'gauge'; title: string; value: number; min: number; max: number; unit?: string }
-  | { kind: 'alert'; title: string; body: string; level: 'info' | 'warning' | 'critical' };
+  | { kind: 'status'; title: string; items: { label: string; value: string; level?: 'info' | 'warning' | 'critical' }[] };
 
 /** A notification (at most 6 a minute; title <= 80 characters, body <= 280). */
 export interface Notification {
@@ -122,7 +149,7 @@ interface HeadunitGlobal {
   };
   onVehicleState(cb: (s: VehicleState) => void): void;
   notify(n: Notification): void;
-  ui: { render(t: UiTemplate): void; onAction(cb: (a: { id: string }) => void): void };
+  ui: { render(t: UiTemplate): void; push(t: UiTemplate): void; pop(): void; onAction(cb: (a: { id: string }) => void): void };
   storage: { get(k: string): unknown; set(k: string, v: unknown): void; remove(k: string): void; keys(): string[]; usage(): { usedBytes: number; quotaBytes: number } };
   cloud: {
     publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
@@ -177,11 +204,15 @@ export const onVehicleState = (cb: (s: VehicleState) => void): void => hu().onVe
 /** Shows a notification to the driver. @throws InvalidArgument, LimitExceeded, PermissionDenied */
 export const notify = (n: Notification): void => hu().notify(n);
 
-/** The app's tile/list/gauge/alert on the head unit's screen. */
+/** The app's templates on the head unit's screen: a task stack whose top is shown. */
 export const ui = {
-  /** Replaces what the app shows. @throws InvalidArgument (bad or > 16 kB template) */
+  /** Replaces the app's whole stack with one template. @throws InvalidArgument (bad, undeclared kind or > 16 kB template; the message names the JSON path) */
   render: (t: UiTemplate): void => hu().ui.render(t),
-  /** A tap on one of the tile's `actions`. */
+  /** Shows a template on top of the stack (the HMI draws a back control). @throws InvalidArgument as `render` */
+  push: (t: UiTemplate): void => hu().ui.push(t),
+  /** Removes the top template (the bottom one stays). */
+  pop: (): void => hu().ui.pop(),
+  /** A tap on an action (tile/pane `actions`, an item's `action`), or `$back` when the driver pressed back. */
   onAction: (cb: (a: { id: string }) => void): void => hu().ui.onAction(cb),
 };
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActionPolicy } from '../action-policy/action-policy.ts';
+import { TemplateError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { VssValue } from '../mapping/mapping.ts';
 import { QUALITY_NAMES, type SignalStore, type SignalUpdate } from '../signal-store/signal-store.ts';
@@ -15,7 +16,7 @@ import type { AppManifest } from './manifest/manifest.ts';
 import { declaredPermissions, signalPermissionFor, type GrantState, type PermissionTier } from './permissions/tiers.ts';
 import { AppSandbox, type SandboxEvent } from './sandbox/app-sandbox.ts';
 import { DEFAULT_LIMITS, type AppMetrics, type SandboxLimits, type SignalTuple } from './sandbox/protocol.ts';
-import { templateProblem, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
+import { checkTemplate, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
 import { buildApp } from './toolchain/build.ts';
 import { applyEvent, metricsText } from './host-events.ts';
 
@@ -69,14 +70,14 @@ interface LoadedApp {
  * policy, cloud, network), and keeps what the HMI needs: manifests and grants, each app's
  * latest UI template, notifications, ledger, metrics.
  *
- * Events: `notification` (appId, AppNotification), `ui` (appId, template), `consent-request`
+ * Events: `notification` (appId, AppNotification), `ui` (appId, top template, stack), `consent-request`
  * (appId, permission), `fault` (appId, kind, detail), `ledger` (LedgerRecord).
  */
 export class AppHost extends EventEmitter {
   readonly state: AppState;
   readonly apps = new Map<string, LoadedApp>();
-  /** Latest valid template per app. */
-  readonly templates = new Map<string, { template: UiTemplate; timeMs: number }>();
+  /** Each app's task stack (bottom first) and its top template: only templates checked here. */
+  readonly templates = new Map<string, { template: UiTemplate; stack: UiTemplate[]; timeMs: number }>();
   /** Recent notifications, newest last (at most 100). */
   readonly notifications: (AppNotification & { appId: string; timeMs: number })[] = [];
   private readonly limits: SandboxLimits;
@@ -262,16 +263,35 @@ export class AppHost extends EventEmitter {
     });
   }
 
-  /** Stores a template the app rendered after checking it again here (the HMI trusts only this copy). */
-  setTemplate(appId: string, t: unknown): boolean {
+  /**
+   * Applies one of the app's task-stack operations after checking the template again here (the HMI
+   * trusts only this copy): `render` replaces the stack, `push` adds on top, `pop` removes the top
+   * (the bottom template stays). Emits `ui` (appId, top template, stack bottom first).
+   */
+  setTemplate(appId: string, t: unknown, op: 'render' | 'push' | 'pop' = 'render'): boolean {
     const app = this.apps.get(appId);
-    const bad = app ? templateProblem(t, app.manifest.permissions.ui) : 'no such app';
-    if (bad) {
-      this.state.ledger.record(appId, 'ui-invalid', { problem: bad });
-      return false;
+    const prev = this.templates.get(appId)?.stack ?? [];
+    let stack: UiTemplate[];
+    if (op === 'pop') {
+      if (!app || prev.length <= 1) return false;
+      stack = prev.slice(0, -1);
+    } else {
+      const checked = app ? checkTemplate(appId, t, app.manifest.permissions) : new TemplateError(appId, '$', 'no such app');
+      if (checked instanceof TemplateError) {
+        this.state.ledger.record(appId, 'ui-invalid', { problem: checked.message });
+        return false;
+      }
+      stack = op === 'push' ? [...prev, checked] : [checked];
     }
-    this.templates.set(appId, { template: t as UiTemplate, timeMs: Date.now() });
-    this.emit('ui', appId, t);
+    this.templates.set(appId, { template: stack[stack.length - 1]!, stack, timeMs: Date.now() });
+    this.emit('ui', appId, stack[stack.length - 1], stack);
+    return true;
+  }
+
+  /** The driver pressed back: pops the app's task stack and tells the app (`ui.onAction` with id `$back`). */
+  uiBack(appId: string): boolean {
+    if (!this.setTemplate(appId, null, 'pop')) return false;
+    this.sandbox.deliver(appId, 'ui-action', { id: '$back' });
     return true;
   }
 

@@ -26,7 +26,7 @@ export function applyEvent(host: AppHost, e: SandboxEvent): void {
     case 'error':
       return writeLog(host, appId, 'error', String(detail['message']));
     case 'ui':
-      host.setTemplate(appId, detail['template']);
+      host.setTemplate(appId, detail['template'], (detail['op'] as 'render' | 'push' | 'pop' | undefined) ?? 'render');
       return;
     case 'notify': {
       const n = { ...(detail as unknown as AppNotification), appId, timeMs: Date.now() };

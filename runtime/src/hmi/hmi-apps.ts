@@ -3,9 +3,9 @@ import { TemplateError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NotificationCenter } from './hmi-alerts.ts';
 import type { Severity } from './protocol.ts';
-import { limitStack, RefreshLimiter } from './templates/template-limits.ts';
-import type { Template, TemplateCut } from './templates/template-types.ts';
-import { validateTemplate } from './templates/template-validate.ts';
+import { limitStack, RefreshLimiter } from '../ui-templates/template-limits.ts';
+import type { Template, TemplateCut } from '../ui-templates/template-types.ts';
+import { validateTemplate } from '../ui-templates/template-validate.ts';
 
 /**
  * What the HMI needs of the app platform (runtime/src/app-host `AppHost`): its `ui` and
@@ -13,13 +13,13 @@ import { validateTemplate } from './templates/template-validate.ts';
  * EventEmitter.
  */
 export interface AppSurfaceSource extends EventEmitter {
-  readonly templates: ReadonlyMap<string, { template: unknown; timeMs: number }>;
+  readonly templates: ReadonlyMap<string, { template: unknown; stack?: readonly unknown[]; timeMs: number }>;
 }
 
 /** One app's surface as screens get it: what may be shown now, and what the limits cut. */
 export interface AppSurface {
   appId: string;
-  /** The template stack, bottom first (an app renders one template; the HMI may push more). */
+  /** The task's template stack, bottom first (the app renders, pushes and pops; the HMI draws the top). */
   stack: Template[];
   cuts: TemplateCut[];
   timeMs: number;
@@ -52,8 +52,8 @@ export class HmiApps extends EventEmitter {
   ) {
     super();
     this.refresh = new RefreshLimiter(clock);
-    for (const [appId, t] of source.templates) this.render(appId, t.template);
-    const onUi = (appId: string, template: unknown): void => this.render(appId, template);
+    for (const [appId, t] of source.templates) this.render(appId, t.template, t.stack);
+    const onUi = (appId: string, template: unknown, stack?: readonly unknown[]): void => this.render(appId, template, stack);
     const onNotify = (appId: string, n: { title: string; body?: string; level?: string }): void => {
       this.notifications.raise(appId, LEVELS.includes(n.level as Severity) ? (n.level as Severity) : 'info', n.title, n.body ?? '');
     };
@@ -67,24 +67,31 @@ export class HmiApps extends EventEmitter {
     return [...this.shown.values()];
   }
 
-  /** Validates and offers one render of an app; a template that fails validation is logged and dropped. */
-  render(appId: string, template: unknown): void {
-    let t: Template;
+  /**
+   * Validates and offers one render of an app: its task stack (bottom first), or only `template`
+   * when no stack comes with it. A stack with a template that fails validation is logged and dropped.
+   */
+  render(appId: string, template: unknown, stackIn?: readonly unknown[]): void {
+    let stack: Template[];
     try {
-      t = validateTemplate(appId, template);
-      if (t.kind === 'control' && !this.granted(appId, `actuator:${t.control.action}`)) {
-        throw new TemplateError(appId, '$.control.action', `${t.control.action} is not an action granted to the app`);
-      }
+      stack = (stackIn ?? [template]).map((x, i) => this.check(appId, x, stackIn ? `$[${i}]` : '$'));
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       this.log.log('warn', 'app template refused', { app: appId, path: err.path, reason: err.reason });
       return;
     }
-    const stack = [t];
     this.valid.set(appId, { stack, timeMs: this.clock() });
     const passed = this.refresh.offer(appId, stack, this.driving());
     if (passed) this.show(appId, passed.value, passed.cuts);
     else this.schedule();
+  }
+
+  private check(appId: string, template: unknown, path: string): Template {
+    const t = validateTemplate(appId, template, path);
+    if (t.kind === 'control' && !this.granted(appId, `actuator:${t.control.action}`)) {
+      throw new TemplateError(appId, `${path}.control.action`, `${t.control.action} is not an action granted to the app`);
+    }
+    return t;
   }
 
   /** The UX restriction changed: every surface is limited again (more shown when parked, less when driving). */

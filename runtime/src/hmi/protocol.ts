@@ -10,7 +10,7 @@
  * Actuator requests go over HTTP: `POST /api/actuators/<path>` (the policy answers 200 or 403).
  */
 
-import type { Template, TemplateCut } from './templates/template-types.ts';
+import type { Template, TemplateCut } from '../ui-templates/template-types.ts';
 
 /** One app's surface: its template stack as limited for the current restriction, and what was cut. */
 export interface AppSurfaceMsg {

@@ -54,6 +54,7 @@ function events(host: AppHost, req: IncomingMessage, res: ServerResponse): true 
  * GET  /api/apps/ID/ledger?limit=N&after=SEQ  the app's audit records
  * GET  /api/apps/ID/logs?limit=N              its log lines
  * POST /api/apps/ID/permissions               {"permission": "signal:Vehicle.Speed", "granted": true|false}
+ * POST /api/apps/ID/ui-pop                    (the HMI's back control: pops the app's task stack)
  * POST /api/apps/ID/ui-action                 {"id": "boost"}   (a tap on a tile action)
  * POST /api/apps/ID/restart
  * ```
@@ -96,6 +97,7 @@ export function appRoutes(host: AppHost): HttpRoutes {
         return send(res, 403, { error: (err as Error).message });
       }
     }
+    if (what === 'ui-pop') return send(res, host.uiBack(id) ? 200 : 409, { depth: host.templates.get(id)?.stack.length ?? 0 });
     if (what === 'ui-action') {
       if (typeof b['id'] !== 'string') return send(res, 400, { error: 'expected {"id": string}' });
       host.uiAction(id, b['id']);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TemplateError } from '../../errors.ts';
+import { TemplateError } from '../errors.ts';
 import { DRIVING_LIMITS, limitStack, limitTemplate, RefreshLimiter } from './template-limits.ts';
 import type { Template } from './template-types.ts';
 import { validateTemplate } from './template-validate.ts';

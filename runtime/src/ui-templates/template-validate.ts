@@ -1,5 +1,8 @@
-import { TemplateError } from '../../errors.ts';
+import { TemplateError } from '../errors.ts';
 import type { Control, Level, Template, TemplateItem, TextInput } from './template-types.ts';
+
+/** Every template kind, in the order the SDK documents them (app.json `permissions.ui` names a subset). */
+export const TEMPLATE_KINDS = ['list', 'grid', 'pane', 'alert', 'tile', 'control', 'gauge', 'status'] as const satisfies readonly Template['kind'][];
 
 /** Structural bounds that hold parked too (the driving limits are in template-limits.ts). */
 export const BOUNDS = { title: 60, itemTitle: 80, detail: 280, items: 50, rows: 20, actions: 4, id: 64, value: 40 } as const;

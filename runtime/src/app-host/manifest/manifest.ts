@@ -3,9 +3,10 @@ import type { VssCatalogue } from '../../vss/catalogue.ts';
 import { ManifestError } from '../errors.ts';
 import { lineCol, locateJsonValues } from './json-locate.ts';
 
-/** UI template kinds an app may render (see apps/sdk `UiTemplate`). */
-export const TEMPLATE_KINDS = ['tile', 'list', 'gauge', 'alert'] as const;
-export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+import { TEMPLATE_KINDS, type TemplateKind } from '../../ui-templates/index.ts';
+
+/** UI template kinds an app may render (see apps/sdk `UiTemplate`): the shared model's kinds. */
+export { TEMPLATE_KINDS, type TemplateKind };
 
 /** Highest rate an app may read a signal at (Hz): the runtime ticks at 50 Hz. */
 export const MAX_SIGNAL_RATE_HZ = 50;

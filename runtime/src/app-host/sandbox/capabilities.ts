@@ -3,7 +3,8 @@ import type { QuickJSHandle } from 'quickjs-emscripten-core';
 import { signalPermissionFor } from '../permissions/tiers.ts';
 import { guestError, type GuestInstance } from './guest-instance.ts';
 import type { GuestErrorInfo, HostOp } from './protocol.ts';
-import { notificationProblem, templateProblem } from './ui-template.ts';
+import { checkTemplate, notificationProblem } from './ui-template.ts';
+import { TemplateError } from '../../errors.ts';
 
 /** Log lines an app may write per second; more are counted, not written. */
 const MAX_LOGS_PER_SECOND = 50;
@@ -175,14 +176,21 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
     });
   }
   if (p.ui.length > 0) {
-    sync('render', (t) => {
-      need('ui', 'ui.render');
-      const bad = templateProblem(t, p.ui);
-      if (bad) {
-        host.event('ui-invalid', { problem: bad });
-        deny('InvalidArgument', `ui.render: ${bad}`);
-      }
-      host.event('ui', { template: t });
+    // render replaces the app's task stack, push adds a template on top, pop removes the top one.
+    for (const op of ['render', 'push'] as const) {
+      sync(op, (t) => {
+        need('ui', `ui.${op}`);
+        const checked = checkTemplate(m.id, t, p);
+        if (checked instanceof TemplateError) {
+          host.event('ui-invalid', { problem: checked.message, path: checked.path });
+          deny('InvalidArgument', `ui.${op}: ${checked.message}`);
+        }
+        host.event('ui', { op, template: checked });
+      });
+    }
+    sync('pop', () => {
+      need('ui', 'ui.pop');
+      host.event('ui', { op: 'pop' });
     });
   }
   if (p.storageKb > 0) installStorage(sync, need, inst);

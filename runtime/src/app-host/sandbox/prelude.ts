@@ -57,7 +57,7 @@ export const PRELUDE = String.raw`(function (caps) {
     vehicle,
     onVehicleState: (cb) => { stateFns.push(fn(cb, 'onVehicleState')); if (latestState) safe('onVehicleState', cb, latestState); },
     notify: (n) => sync('notify', n),
-    ui: Object.freeze({ render: (t) => sync('render', t), onAction: (cb) => { actionFns.push(fn(cb, 'ui.onAction')); } }),
+    ui: Object.freeze({ render: (t) => sync('render', t), push: (t) => sync('push', t), pop: () => sync('pop'), onAction: (cb) => { actionFns.push(fn(cb, 'ui.onAction')); } }),
     storage: Object.freeze({
       get: (k) => sync('storageGet', k), set: (k, v) => sync('storageSet', k, v),
       remove: (k) => sync('storageRemove', k), keys: () => sync('storageKeys'), usage: () => sync('storageUsage'),

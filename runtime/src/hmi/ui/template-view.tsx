@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { TemplateCut, Template, TemplateItem } from '../templates/template-types.ts';
+import type { TemplateCut, Template, TemplateItem } from '../../ui-templates/template-types.ts';
 import type { UiDecision } from '../protocol.ts';
 import { appsApi } from './apps-api.ts';
 import { useHmi } from './context.ts';
