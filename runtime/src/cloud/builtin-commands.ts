@@ -1,4 +1,5 @@
 import type { ActionDecision, ActionPolicy } from '../action-policy/action-policy.ts';
+import { DEFAULT_CLIMATE_TARGET_C } from './climate-twin.ts';
 import type { VssValue } from '../mapping/mapping.ts';
 import type { CommandHandler, CommandResult } from './commands.ts';
 
@@ -44,16 +45,17 @@ function bad(detail: string): CommandResult {
  * ActionPolicy as caller `cloud` — so the policy's rules decide (remote requests act only
  * while the car stands still; the trunk opens only when parked).
  *
- * - `precondition` `{on: boolean, targetC?: number}` (owner, fleet): cabin to targetC (default 21 °C) with fan and A/C, or off
+ * - `precondition` `{on: boolean, targetC?: number}` (owner, fleet): cabin to targetC (default: the
+ *   twin's climate target, 21 °C until the owner sets one) with fan and A/C, or off
  * - `lock` `{locked: boolean}` (owner): the doors
  * - `trunk` `{open: true}` (owner): opens the trunk
  */
-export function builtinCommands(policy: ActionPolicy): Record<string, CommandHandler> {
+export function builtinCommands(policy: ActionPolicy, defaultTargetC: () => number = () => DEFAULT_CLIMATE_TARGET_C): Record<string, CommandHandler> {
   return {
     precondition: {
       run: async ({ args }) => {
         if (typeof args['on'] !== 'boolean') return bad('precondition needs {"on": true|false}');
-        const t = args['targetC'] ?? 21;
+        const t = args['targetC'] ?? defaultTargetC();
         if (typeof t !== 'number') return bad('targetC must be a number (°C)');
         return act(policy, args['on'] ? [[PATHS.driverTemp, t], [PATHS.passengerTemp, t], [PATHS.fan, 60], [PATHS.ac, true]] : [[PATHS.fan, 0], [PATHS.ac, false]]);
       },

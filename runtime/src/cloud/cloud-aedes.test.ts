@@ -102,6 +102,17 @@ test('app channels stay in their subtree; HTTP privacy settings revoke, purge an
     await until(() => desired.length === 1 && obs.on('/state/reported').length === 2, 15_000, 'twin');
     assert.equal(desired, [{ climate: { targetC: 21 } }]);
     assert.equal(obs.on('/state/reported')[1]!.body['state'], { climate: { targetC: 21, on: false } });
+    // A desired climate target is a setting: reported back, and the default of the next precondition.
+    await obs.client.publishAsync('vehicles/demo-ev-0001/state/desired', JSON.stringify({ climate: { targetC: 24 } }), { qos: 1 });
+    await until(() => obs.on('/state/reported').length === 3, 15_000, 'twin reported');
+    assert.equal((obs.on('/state/reported')[2]!.body['state'] as Record<string, unknown>)['climate'], { targetC: 24 });
+    const twinReply = 'owners/alice/twin';
+    await obs.client.subscribeAsync(twinReply, { qos: 1 });
+    const pre = signCommand(OWNER.privateKey, { kid: 'owner', vehicleId: 'demo-ev-0001', name: 'precondition', args: { on: true }, replyTo: twinReply });
+    await obs.client.publishAsync('vehicles/demo-ev-0001/commands/precondition', JSON.stringify(pre), { qos: 1 });
+    await until(() => obs.on(twinReply).length === 1, 15_000, 'precondition reply');
+    const decided = (obs.on(twinReply)[0]!.body['result'] as { decisions: { path: string; value: unknown }[] }).decisions;
+    assert.equal(decided[0], { path: 'Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature', value: 24, allowed: true, reason: 'OK' });
 
     const put = async (path: string, body: unknown): Promise<Response> => fetch(`${base}${path}`, { method: 'PUT', body: JSON.stringify(body) });
     let consent = await (await fetch(`${base}/consent`)).json() as { categories: Record<string, { granted: boolean }> };

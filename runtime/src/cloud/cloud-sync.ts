@@ -1,4 +1,5 @@
 import type { ActionPolicy } from '../action-policy/action-policy.ts';
+import { ClimateTwin } from './climate-twin.ts';
 import type { Logger } from '../log.ts';
 import type { VssValue } from '../mapping/mapping.ts';
 import type { SignalStore } from '../signal-store/signal-store.ts';
@@ -54,6 +55,8 @@ export class CloudSync {
   readonly telemetry: TelemetryCollector;
   private readonly apps = new Map<string, AppCloudChannel>();
   private readonly desired = new Set<(doc: unknown) => void>();
+  /** The twin's climate setting (the default target of `precondition`). */
+  readonly climate = new ClimateTwin();
   private readonly reported = new Map<string, { dataClass: DataClass; value: unknown }>();
   private readonly log: Logger;
   private stopping: Promise<void> | null = null;
@@ -66,7 +69,7 @@ export class CloudSync {
     this.consent = new ConsentStore(this.db);
     this.connection = new CloudConnection({ ...o, log: o.log });
     this.commands = new CommandProcessor({ vehicleId: o.vehicleId, keys: o.trustedKeys ?? [], db: this.db, log: o.log, ...(o.reloadTrustedKeys ? { reloadKeys: o.reloadTrustedKeys } : {}) });
-    if (o.policy) for (const [name, h] of Object.entries(builtinCommands(o.policy))) this.commands.register(name, h);
+    if (o.policy) for (const [name, h] of Object.entries(builtinCommands(o.policy, () => this.climate.targetC))) this.commands.register(name, h);
     this.publisher = new OutboxPublisher(this.outbox, this.connection, this.ledger, o.log, o.window !== undefined ? { window: o.window } : {});
     this.telemetry = new TelemetryCollector({ store: o.store, toVss: o.toVss, consent: this.consent, emit: (c, s) => this.enqueueTelemetry(c, s), ...o.telemetry });
     this.consent.on('revoked', (cats: Category[]) => this.onRevoked(cats));
@@ -184,6 +187,12 @@ export class CloudSync {
       } catch (err) {
         this.log.log('warn', 'desired state is not JSON', { topic, error: (err as Error).message });
         return;
+      }
+      const outcome = this.climate.applyDesired(doc);
+      if (outcome.refused) this.log.log('warn', 'desired climate refused', { topic, reason: outcome.refused });
+      if (outcome.changed) {
+        this.log.log('info', 'climate target set by the twin', { targetC: this.climate.targetC });
+        this.reportState('climate', this.climate.reported, 'cabin');
       }
       for (const cb of this.desired) cb(doc);
       return;
