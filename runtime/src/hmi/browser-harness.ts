@@ -101,12 +101,35 @@ app.onStart(() => {
 `);
 }
 
+/** A test app that opens a task 7 templates deep (one of each kind but control), bottom first `Level 1`..`Level 7`. */
+export function writeDeepApp(appsDir: string): void {
+  const dir = join(appsDir, 'deep');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'app.json'), JSON.stringify({
+    id: 'org.headunit.test.deep', name: 'Deep', version: '1.0.0', publisher: 'headunit tests',
+    description: 'Pushes 7 templates (HMI driving depth test).', entry: 'src/main.ts',
+    permissions: { ui: ['list', 'grid', 'pane', 'status', 'tile', 'gauge', 'alert'] },
+  }));
+  writeFileSync(join(dir, 'src', 'main.ts'), `import { app, ui } from '@headunit/sdk';
+app.onStart(() => {
+  ui.render({ kind: 'list', title: 'Level 1', items: [{ title: 'Open', action: 'open' }] });
+  ui.push({ kind: 'grid', title: 'Level 2', items: [{ title: 'A' }, { title: 'B' }] });
+  ui.push({ kind: 'pane', title: 'Level 3', rows: [{ label: 'Row', value: 'one' }] });
+  ui.push({ kind: 'status', title: 'Level 4', items: [{ label: 'Doors', value: 'locked' }] });
+  ui.push({ kind: 'tile', title: 'Level 5', value: '5' });
+  ui.push({ kind: 'gauge', title: 'Level 6', value: 6, min: 0, max: 10 });
+  ui.push({ kind: 'alert', title: 'Level 7', body: 'Too deep to show while driving', level: 'info' });
+});
+`);
+}
+
 /** Starts the demo car's runtime on a scenario file, with the HMI and the asked-for cloud and apps, HTTP on 127.0.0.1:0. */
 export async function startHead(scenario: string, o: HeadOptions): Promise<RunningHead> {
   const cfg = loadCarConfig(DEFAULT_CONFIG);
   const appsDir = o.apps && o.dataDir ? join(o.dataDir, 'apps') : null;
   for (const a of o.apps ?? []) {
     if (a === 'stations') writeStationsApp(appsDir!);
+    else if (a === 'deep') writeDeepApp(appsDir!);
     else cpSync(join(SAMPLE_APPS, a), join(appsDir!, a), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
   }
   const car = { ...cfg, ...(o.dataDir ? { dataDir: o.dataDir } : {}), appsDir, buses: cfg.buses.map((b) => ({ ...b, feed: { scenario, loop: o.loop } })) };

@@ -18,6 +18,7 @@ const COMMUTE = join(SCENARIOS, 'ev-commute-low-charge.json');
 const SOC = 'Vehicle.Powertrain.TractionBattery.StateOfCharge.Current';
 const STATIONS = 'org.headunit.test.stations';
 const ALERT_APP = 'org.headunit.ev-charge-alert';
+const DEEP = 'org.headunit.test.deep';
 
 let bundle: HmiBundle;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
@@ -316,6 +317,34 @@ test('driving: the decoded speed moves live (<= 10 redraws/s), the trunk is refu
   } finally {
     await page.close();
     await head.stop();
+  }
+});
+
+test('driving: an app pushes 7 templates; the HMI shows at most 5 deep (cut logged), with a back control that pops', async () => {
+  const started = Date.now();
+  const head = await startHead(scenarioWindow(COMMUTE, tmp.dir, 220, 300, 30), { loop: false, bundle, dataDir: join(tmp.dir, 'deep-data'), apps: ['deep'] });
+  const page = await chromium.context.newPage();
+  try {
+    await page.goto(head.base + '/');
+    await page.waitForFunction(() => document.documentElement.dataset['ux'] === 'driving');
+    await page.getByTestId('nav-apps').click();
+    await page.getByTestId(`app-${DEEP}`).click();
+    const surface = page.getByTestId('app-surface');
+    await page.waitForFunction(() => document.querySelector('[data-testid=tpl] h3')?.textContent === 'Level 5');
+    assert.is(head.apps!.templates.get(DEEP)!.stack.length, 7);
+    assert.is(await surface.getAttribute('data-depth'), '5');
+    const cut = head.log.lines.find((l) => l['msg'] === 'template cut while driving' && l['app'] === DEEP && l['rule'] === 'DEPTH');
+    assert.is(cut?.['path'], '$[5..6]');
+    assert.equal(await smallTargets(page), [], 'the back control is at least 48 px');
+    await shot(page, '14b-app-depth-driving');
+    await page.getByTestId('tpl-back').click();
+    await until(async () => head.apps!.templates.get(DEEP)!.stack.length === 6, 5000, 'back pops the task stack');
+    assert.is(await surface.getAttribute('data-depth'), '5');
+    assert.is(await page.locator('[data-testid=tpl] h3').textContent(), 'Level 5');
+  } finally {
+    await page.close();
+    await head.stop();
+    figures['task depth test'] = `${Date.now() - started} ms`;
   }
 });
 

@@ -45,4 +45,6 @@ export const appsApi = {
   audit: (appId: string, limit: number) => call<AuditRecordView[]>('GET', `/api/apps/${appId}/ledger?limit=${limit}`),
   /** A tap on a template's action: delivered to the app, which decides what it means. */
   action: (appId: string, actionId: string) => call<unknown>('POST', `/api/apps/${appId}/ui-action`, { id: actionId }),
+  /** The back control: pops the app's task stack (the app hears `$back`). */
+  pop: (appId: string) => call<{ depth: number }>('POST', `/api/apps/${appId}/ui-pop`, {}),
 };

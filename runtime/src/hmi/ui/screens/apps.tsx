@@ -24,9 +24,10 @@ function AppSurfaceView({ app, onBack }: { app: AppView; onBack: () => void }) {
   const top = surface?.stack[surface.stack.length - 1];
   const contentCuts = surface?.cuts.filter((c) => c.rule !== 'REFRESH') ?? [];
   return (
-    <div class="app-surface" data-testid="app-surface" data-app={app.id}>
+    <div class="app-surface" data-testid="app-surface" data-app={app.id} data-depth={surface?.stack.length ?? 0}>
       <div class="app-header">
         <button class="button" onClick={onBack} data-testid="app-back">← Apps</button>
+        {surface && surface.stack.length > 1 ? <button class="button" onClick={() => void appsApi.pop(app.id).catch((err: Error) => console.warn('ui-pop', app.id, err.message))} data-testid="tpl-back">‹ Back</button> : null}
         <h2>{app.name}</h2>
       </div>
       {top ? <TemplateView appId={app.id} template={top} cuts={contentCuts} /> : <p class="muted">{`${app.name} shows nothing yet.`}</p>}
