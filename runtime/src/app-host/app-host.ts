@@ -295,6 +295,24 @@ export class AppHost extends EventEmitter {
     return true;
   }
 
+  /**
+   * A driver's change on a control template the app shows: asked of the action policy as the app
+   * (caller = app id, with the app's own actuator grant), recorded in its ledger like `vehicle.set`.
+   * Refused without asking when no control in the app's stack is bound to `path`.
+   */
+  async controlAction(appId: string, path: string, value: number | boolean): Promise<{ caller: string; path: string; value: number | boolean; allowed: boolean; reason: string; detail: string; timeMs: number }> {
+    const refuse = (reason: string, detail: string) => ({ caller: appId, path, value, allowed: false, reason, detail, timeMs: Date.now() });
+    const stack = this.templates.get(appId)?.stack ?? [];
+    if (!stack.some((t) => t.kind === 'control' && t.control.action === path)) return refuse('NO_CONTROL', `${appId} shows no control for ${path}`);
+    if (!this.permits(appId, path)) {
+      this.state.ledger.record(appId, 'action', { path, value, allowed: false, reason: 'NO_PERMISSION', detail: 'not granted' });
+      return refuse('NO_PERMISSION', `actuator:${path} is not granted to ${appId}`);
+    }
+    const d = await this.deps.policy.request({ caller: appId, path, value });
+    this.state.ledger.record(appId, 'action', { path, value, allowed: d.allowed, reason: d.reason, detail: d.detail });
+    return { caller: appId, path, value, allowed: d.allowed, reason: d.reason, detail: d.detail, timeMs: d.timeMs };
+  }
+
   /** A tap on one of a tile's actions. */
   uiAction(appId: string, actionId: string): void {
     this.sandbox.deliver(appId, 'ui-action', { id: actionId });

@@ -79,6 +79,21 @@ test('a sandboxed app renders and pushes grid, pane, status and control; invalid
   ]);
 });
 
+test('a change on the control is asked of the action policy as the app, and recorded in its ledger', async () => {
+  const post = async (body: object): Promise<{ status: number; d: Record<string, unknown> }> => {
+    const res = await fetch(`${base}/api/apps/com.test.panel/ui-control`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, d: (await res.json()) as Record<string, unknown> };
+  };
+  const { status, d } = await post({ action: HVAC, value: true });
+  assert.is(d['caller'], 'com.test.panel');
+  assert.is(status, d['allowed'] ? 200 : 403);
+  const rec = host.ledger('com.test.panel').filter((r) => r.kind === 'action').at(-1)!;
+  assert.equal(rec.detail, { path: HVAC, value: true, allowed: d['allowed'], reason: d['reason'], detail: d['detail'] });
+  const trunk = await post({ action: 'Vehicle.Body.Trunk.Rear.IsOpen', value: true });
+  assert.equal([trunk.status, trunk.d['allowed'], trunk.d['reason']], [403, false, 'NO_CONTROL']);
+  assert.is((await post({ action: HVAC })).status, 400);
+});
+
 test('the back control pops the task stack (never the bottom template) and tells the app', async () => {
   const pop = async (): Promise<{ status: number; depth: number }> => {
     const res = await fetch(`${base}/api/apps/com.test.panel/ui-pop`, { method: 'POST', body: '{}' });

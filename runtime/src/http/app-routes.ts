@@ -55,6 +55,7 @@ function events(host: AppHost, req: IncomingMessage, res: ServerResponse): true 
  * GET  /api/apps/ID/logs?limit=N              its log lines
  * POST /api/apps/ID/permissions               {"permission": "signal:Vehicle.Speed", "granted": true|false}
  * POST /api/apps/ID/ui-pop                    (the HMI's back control: pops the app's task stack)
+ * POST /api/apps/ID/ui-control                {"action": "Vehicle.X", "value": true}  (a control template: asked as the app)
  * POST /api/apps/ID/ui-action                 {"id": "boost"}   (a tap on a tile action)
  * POST /api/apps/ID/restart
  * ```
@@ -98,6 +99,12 @@ export function appRoutes(host: AppHost): HttpRoutes {
       }
     }
     if (what === 'ui-pop') return send(res, host.uiBack(id) ? 200 : 409, { depth: host.templates.get(id)?.stack.length ?? 0 });
+    if (what === 'ui-control') {
+      const v = b['value'];
+      if (typeof b['action'] !== 'string' || (typeof v !== 'boolean' && typeof v !== 'number')) return send(res, 400, { error: 'expected {"action": string, "value": boolean|number}' });
+      const d = await host.controlAction(id, b['action'], v);
+      return send(res, d.allowed ? 200 : 403, d);
+    }
     if (what === 'ui-action') {
       if (typeof b['id'] !== 'string') return send(res, 400, { error: 'expected {"id": string}' });
       host.uiAction(id, b['id']);

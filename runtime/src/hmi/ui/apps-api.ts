@@ -2,6 +2,7 @@
  * The HMI's view of the app platform's HTTP API (runtime/src/http/app-routes.ts, `/api/apps`).
  * When the app platform is not running the API answers 404 and the HMI says so.
  */
+import type { UiDecision } from '../protocol.ts';
 
 export interface AppPermissionView {
   id: string;
@@ -45,6 +46,12 @@ export const appsApi = {
   audit: (appId: string, limit: number) => call<AuditRecordView[]>('GET', `/api/apps/${appId}/ledger?limit=${limit}`),
   /** A tap on a template's action: delivered to the app, which decides what it means. */
   action: (appId: string, actionId: string) => call<unknown>('POST', `/api/apps/${appId}/ui-action`, { id: actionId }),
+  /** A change on a control template: the action policy judges it as the app, with the app's grants (200 or 403, a decision either way). */
+  control: async (appId: string, action: string, value: number | boolean): Promise<UiDecision> => {
+    const res = await fetch(`/api/apps/${appId}/ui-control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, value }) });
+    const body = (await res.json()) as UiDecision | { error: string };
+    return 'error' in body ? { caller: appId, path: action, value, allowed: false, reason: 'BAD_REQUEST', detail: body.error, timeMs: Date.now() } : body;
+  },
   /** The back control: pops the app's task stack (the app hears `$back`). */
   pop: (appId: string) => call<{ depth: number }>('POST', `/api/apps/${appId}/ui-pop`, {}),
 };

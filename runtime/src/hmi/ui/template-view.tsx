@@ -33,12 +33,15 @@ function Items({ appId, items, grid }: { appId: string; items: TemplateItem[]; g
   );
 }
 
-/** A toggle or slider bound to an actuator: the request goes to the action policy, whose answer is shown. */
-function ControlView({ title, control }: Extract<Template, { kind: 'control' }>) {
+/**
+ * A toggle or slider bound to one of the app's actuators: the request goes to the action policy
+ * as the app (with the app's own grants), whose answer is shown.
+ */
+function ControlView({ appId, title, control }: Extract<Template, { kind: 'control' }> & { appId: string }) {
   const { client } = useHmi();
   const [decision, setDecision] = useState<UiDecision | null>(null);
   const live = client.value(control.action);
-  const ask = async (v: number | boolean): Promise<void> => setDecision(await client.act(control.action, v));
+  const ask = async (v: number | boolean): Promise<void> => setDecision(await appsApi.control(appId, control.action, v));
   if (control.type === 'toggle') {
     const on = typeof live === 'boolean' ? live : control.value;
     return (
@@ -102,7 +105,7 @@ function Body({ appId, template: t }: ViewProps) {
         </section>
       );
     case 'control':
-      return <ControlView {...t} />;
+      return <ControlView appId={appId} {...t} />;
     case 'gauge': {
       const pct = ((t.value - t.min) / (t.max - t.min)) * 100;
       return (
