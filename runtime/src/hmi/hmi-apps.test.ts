@@ -54,6 +54,21 @@ test('driving, a second render within 1 s is held; parking shows the full templa
   apps.close();
 });
 
+test('a task stack from the app host: driving shows 5 deep (DEPTH cut logged); a bad template in it is refused at its index', () => {
+  const { source, log, apps, surfaces } = setup(true);
+  const stack = Array.from({ length: 7 }, (_, i) => ({ kind: 'tile', title: `Level ${i + 1}` }));
+  source.emit('ui', 'deep', stack[6], stack);
+  const s = surfaces.at(-1)!;
+  assert.equal(s.stack.map((t) => t.title), ['Level 1', 'Level 2', 'Level 3', 'Level 4', 'Level 5']);
+  assert.equal(s.cuts.map((c) => [c.rule, c.path]), [['DEPTH', '$[5..6]']]);
+  assert.ok(log.lines.some((l) => l['msg'] === 'template cut while driving' && l['rule'] === 'DEPTH' && l['app'] === 'deep'));
+  source.emit('ui', 'bad', { kind: 'tile', title: 'b' }, [{ kind: 'tile', title: 'a' }, { kind: 'tile', title: '' }]);
+  const refused = log.lines.find((l) => l['msg'] === 'app template refused' && l['app'] === 'bad')!;
+  assert.equal([refused['path'], refused['reason']], ['$[1].title', 'expected a non-empty string']);
+  assert.not.ok(apps.surfaces.some((x) => x.appId === 'bad'));
+  apps.close();
+});
+
 test('a control is shown only when bound to an action granted to the app', () => {
   const { source, log, apps } = setup(false);
   const control = (action: string) => ({ kind: 'control', title: 'A/C', control: { type: 'toggle', action, value: true } });

@@ -42,7 +42,7 @@ async function reload(host: AppHost, dir: string, io: CliIo): Promise<void> {
 /** One line per thing the developer wants to see. */
 function show(io: CliIo, e: SandboxEvent): void {
   if (e.kind === 'log') io.stdout.write(`[log ${e.detail['level']}] ${e.detail['message']}\n`);
-  else if (e.kind === 'ui') io.stdout.write(`[ui] ${JSON.stringify(e.detail['template'])}\n`);
+  else if (e.kind === 'ui') io.stdout.write(e.detail['op'] === 'pop' ? '[ui pop]\n' : `[ui${e.detail['op'] === 'push' ? ' push' : ''}] ${JSON.stringify(e.detail['template'])}\n`);
   else if (e.kind === 'notify') io.stdout.write(`[notify] ${JSON.stringify(e.detail)}\n`);
   else if (['strike', 'quarantine', 'stopped', 'started', 'restart', 'denied', 'ui-invalid', 'error', 'flood'].includes(e.kind)) io.stdout.write(`[${e.kind}] ${JSON.stringify(e.detail)}\n`);
 }
