@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HmiBuildError } from '../errors.ts';
 
-/** The folder the bundle is built from (this file's folder: ui/, templates/, protocol.ts). */
+/** The folder the bundle is built from (this file's folder: ui/, protocol.ts; the template types come from ../ui-templates, types only). */
 export const HMI_SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** The project's packages (preact), found from any source folder. */
 const NODE_MODULES = fileURLToPath(new URL('../../../node_modules/', import.meta.url));
