@@ -186,8 +186,10 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     assert.is(await page.getByTestId('cut-note').count(), 0);
     assert.match(await page.getByTestId('tpl-item').nth(9).innerText(), /^Charger 10\n+CCS 150 kW\nfree now\nrender \d+$/);
     await shot(page, '07-app-list-parked');
+    assert.equal(await smallTargets(page), [], 'app surface: targets of at least 48 px');
     await page.getByTestId('app-back').click();
     await shot(page, '08-launcher');
+    assert.equal(await smallTargets(page), [], 'launcher: targets of at least 48 px');
     await page.getByTestId(`app-${ALERT_APP}`).click();
     await page.getByTestId('tpl-tile-value').waitFor();
     assert.match(await page.getByTestId('tpl-tile-value').innerText(), /^18\s*%$/);
@@ -208,6 +210,7 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     assert.match(await page.getByTestId('audit-list').innerText(), /grant/);
     await page.getByTestId(`perms-${ALERT_APP}`).scrollIntoViewIfNeeded();
     await shot(page, '09b-app-permissions');
+    assert.equal(await smallTargets(page), [], 'settings: targets of at least 48 px');
     figures['vehicle state changes while parked'] = head.log.lines.filter((l) => l['msg'] === 'vehicle state').map((l) => `${l['from']}→${l['drive']}`).join(' ');
   } finally {
     await page.close();
@@ -308,6 +311,7 @@ test('driving: the decoded speed moves live (<= 10 redraws/s), the trunk is refu
     await page.getByTestId('dismiss').click();
     assert.is(await page.getByTestId('heads-up').count(), 0);
     await shot(page, '13-notifications-driving');
+    assert.equal(await smallTargets(page), [], 'notifications: targets of at least 48 px');
 
     await page.setViewportSize({ width: 1920, height: 720 });
     await page.getByTestId('nav-home').click();
