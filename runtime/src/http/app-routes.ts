@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppHost } from '../app-host/app-host.ts';
+import { AppError, PackageError } from '../app-host/errors.ts';
+import { MAX_HUA_BYTES } from '../app-host/package/hua.ts';
+import { developerMode, setDeveloperMode, sideloadHua } from '../app-host/sideload.ts';
 import type { HttpRoutes } from './http-server.ts';
 
 /** Largest request body accepted on /api/apps (bytes). */
@@ -22,6 +25,43 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected a JSON object');
   return v as Record<string, unknown>;
+}
+
+/** The raw request body, refused (null) above `max` bytes. */
+async function rawBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) return null;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** POST /api/apps/install: a .hua body, installed and started; typed refusals with a reason. */
+async function install(host: AppHost, req: IncomingMessage, res: ServerResponse): Promise<true> {
+  const bytes = await rawBody(req, MAX_HUA_BYTES);
+  if (!bytes) return send(res, 413, { error: `package larger than ${MAX_HUA_BYTES} bytes`, reason: 'TOO_LARGE' });
+  try {
+    const r = sideloadHua(host, bytes, req.headers['x-file-name']?.toString());
+    return send(res, 201, { appId: r.manifest.id, version: r.manifest.version, name: r.manifest.name, updated: r.updated, trusted: r.info.trusted, publisher: r.info.publisher, warnings: r.warnings, permissions: r.permissions });
+  } catch (err) {
+    if (err instanceof PackageError) return send(res, err.reason === 'UNTRUSTED_PUBLISHER' ? 403 : 400, { error: err.message, reason: err.reason, appId: err.appId });
+    if (err instanceof AppError) return send(res, err.code === 'DRIVING' ? 409 : 400, { error: err.message, reason: err.code, appId: err.appId });
+    throw err;
+  }
+}
+
+/** GET/PUT /api/apps/developer-mode: `{"enabled": boolean}` (PUT refused while driving). */
+async function devMode(host: AppHost, req: IncomingMessage, res: ServerResponse): Promise<true> {
+  if (req.method === 'PUT') {
+    const b = await body(req);
+    if (typeof b['enabled'] !== 'boolean') return send(res, 400, { error: 'expected {"enabled": boolean}', reason: 'BAD_REQUEST' });
+    if (host.deps.vehicle.current.ux !== 'none') return send(res, 409, { error: 'developer mode cannot be changed while driving', reason: 'DRIVING' });
+    setDeveloperMode(host.deps.dataDir, b['enabled']);
+  }
+  return send(res, 200, { enabled: developerMode(host.deps.dataDir) });
 }
 
 /** Server-sent events: notifications, UI templates, faults, consent requests and ledger records as they happen. */
@@ -50,6 +90,8 @@ function events(host: AppHost, req: IncomingMessage, res: ServerResponse): true 
  * GET  /api/apps/events                       server-sent events: notification, ui, fault, consent-request, ledger
  * GET  /api/apps/notifications                recent notifications
  * GET  /api/apps/metrics                      per-app CPU, memory, state, strikes
+ * GET  /api/apps/developer-mode               {"enabled": boolean}; PUT the same to switch (parked only)
+ * POST /api/apps/install                      a .hua body: verified as `headunit app install`, installed and started (parked only)
  * GET  /api/apps/ID/ui                        the latest (validated) template, or 204
  * GET  /api/apps/ID/ledger?limit=N&after=SEQ  the app's audit records
  * GET  /api/apps/ID/logs?limit=N              its log lines
@@ -69,6 +111,8 @@ export function appRoutes(host: AppHost): HttpRoutes {
     if (get && p === '/api/apps/events') return events(host, req, res);
     if (get && p === '/api/apps/notifications') return send(res, 200, host.notifications);
     if (get && p === '/api/apps/metrics') return send(res, 200, host.metrics());
+    if (p === '/api/apps/developer-mode' && (get || req.method === 'PUT')) return devMode(host, req, res);
+    if (p === '/api/apps/install' && req.method === 'POST') return install(host, req, res);
     const m = /^\/api\/apps\/([a-z0-9.-]+)\/([a-z-]+)$/.exec(p);
     if (!m) return false;
     const [, id, what] = m as unknown as [string, string, string];

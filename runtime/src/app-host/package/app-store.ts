@@ -58,7 +58,12 @@ export class AppStore {
 
   /** @throws PackageError / ManifestError */
   install(file: string, o: { dev?: boolean } = {}): InstallReport {
-    const a = readHua(readFileSync(file), file);
+    return this.installBytes(readFileSync(file), file, o);
+  }
+
+  /** Installs a package held in memory (an HMI upload); `file` names it in errors. @throws PackageError / ManifestError */
+  installBytes(bytes: Buffer, file: string, o: { dev?: boolean } = {}): InstallReport {
+    const a = readHua(bytes, file);
     const manifest = parseManifest(a.files.get('app.json')!.toString('utf8'), `${file}!app.json`, this.vss);
     if (manifest.id !== a.index.id || manifest.version !== a.index.version) throw new PackageError(file, 'BAD_INDEX', `the index says ${a.index.id} ${a.index.version}, app.json says ${manifest.id} ${manifest.version}`, 8, manifest.id);
     const trusted = trustedFingerprints(this.dataDir).has(a.fingerprint);
