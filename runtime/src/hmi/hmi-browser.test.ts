@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Page, WebSocket } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { packHua } from '../app-host/package/hua.ts';
+import { generateSigningKey, loadPrivateKey } from '../app-host/package/signing.ts';
 import { launchChromium, SCENARIOS, scenarioWindow, startHead, tempDir, type RunningHead } from './browser-harness.ts';
 import { buildHmiBundle, type HmiBundle } from './hmi-bundle.ts';
 
@@ -73,6 +75,29 @@ const fits = (page: Page): Promise<boolean> =>
     const main = document.querySelector('main')!;
     return main.scrollHeight <= main.clientHeight && main.scrollWidth <= main.clientWidth && document.documentElement.scrollWidth <= innerWidth;
   });
+
+/**
+ * Settings, parked: a self-signed .hua picked with developer mode off is refused (UNTRUSTED_PUBLISHER);
+ * with the switch on it installs, warns, shows its permissions and runs.
+ */
+async function sideloadStep(page: Page, head: RunningHead): Promise<void> {
+  generateSigningKey(join(tmp.dir, 'sideload.key'));
+  const manifest = { id: 'com.test.sideloaded', name: 'Sideloaded', version: '1.0.0', publisher: 'Test', entry: 'src/main.ts', permissions: { ui: ['tile'] } };
+  const hua = packHua(manifest.id, manifest.version, new Map([['app.json', Buffer.from(JSON.stringify(manifest))], ['app.js', Buffer.from("console.log('sideloaded running');")]]), loadPrivateKey(join(tmp.dir, 'sideload.key')));
+  const file = { name: 'sideloaded.hua', mimeType: 'application/octet-stream', buffer: hua };
+  await page.getByTestId('sideload-file').setInputFiles(file);
+  assert.match(await text(page, 'sideload-error'), /^UNTRUSTED_PUBLISHER: /);
+  await page.getByTestId('developer-mode').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=developer-mode]')!.getAttribute('aria-checked') === 'true');
+  await page.getByTestId('sideload-file').setInputFiles(file);
+  await page.getByTestId('sideload-result').waitFor();
+  assert.is(await page.getByTestId('sideload-result').getAttribute('data-app-id'), manifest.id);
+  assert.match(await text(page, 'sideload-warning'), /DEVELOPER MODE/);
+  assert.is(await page.getByTestId('sideload-error').count(), 0);
+  assert.ok((await api(head, '/api/apps')).some((a: { id: string }) => a.id === manifest.id));
+  await until(async () => head.apps!.logs(manifest.id, 50).some((l) => l.message === 'sideloaded running'), 5000, 'the sideloaded app runs');
+  await shot(page, '04a-settings-sideloaded');
+}
 
 /** Waits until the screen is unrestricted (parked, or off, or charging). */
 const parked = (page: Page): Promise<unknown> => page.waitForFunction(() => document.documentElement.dataset['ux'] === 'none');
@@ -158,6 +183,7 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     await page.keyboard.press('Enter');
     await parked(page);
     await page.getByTestId('developer-section').waitFor();
+    await sideloadStep(page, head);
     await page.getByTestId('pref-theme-night').click();
     assert.is(await page.evaluate(() => document.documentElement.dataset['theme']), 'night');
     const night = await contrast(page);

@@ -31,12 +31,32 @@ export interface AuditRecordView {
   detail: Record<string, unknown>;
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | null> {
+async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T | null> {
   const res = await fetch(path, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  if (res.status === 404 && path === '/api/apps') return null;
+  if (res.status === 404 && (path === '/api/apps' || path === '/api/apps/developer-mode')) return null;
   const json = (await res.json()) as T | { error: string };
   if (!res.ok) throw new Error((json as { error: string }).error ?? `HTTP ${res.status}`);
   return json as T;
+}
+
+/** What POST /api/apps/install answers: the installed app, warnings (self-signed), its permissions. */
+export interface SideloadResult {
+  appId: string;
+  version: string;
+  name: string;
+  updated: boolean;
+  trusted: boolean;
+  publisher: string;
+  warnings: string[];
+  permissions: AppPermissionView[];
+}
+
+/** Sends a .hua to the head unit; throws with the server's reason (DRIVING, UNTRUSTED_PUBLISHER, HASH_MISMATCH, ...). */
+async function sideload(file: File): Promise<SideloadResult> {
+  const res = await fetch('/api/apps/install', { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-file-name': file.name }, body: file });
+  const json = (await res.json()) as SideloadResult | { error: string; reason?: string };
+  if ('error' in json) throw new Error(`${json.reason ?? `HTTP ${res.status}`}: ${json.error}`);
+  return json;
 }
 
 export const appsApi = {
@@ -54,4 +74,8 @@ export const appsApi = {
   },
   /** The back control: pops the app's task stack (the app hears `$back`). */
   pop: (appId: string) => call<{ depth: number }>('POST', `/api/apps/${appId}/ui-pop`, {}),
+  /** Whether developer mode is on, or null when the app platform is off. */
+  developerMode: () => call<{ enabled: boolean }>('GET', '/api/apps/developer-mode'),
+  setDeveloperMode: (enabled: boolean) => call<{ enabled: boolean }>('PUT', '/api/apps/developer-mode', { enabled }),
+  sideload,
 };

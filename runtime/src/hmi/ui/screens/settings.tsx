@@ -1,6 +1,7 @@
 import { useHmi } from '../context.ts';
 import type { Preferences } from '../preferences.ts';
 import { AppPermissionsPanel } from './app-permissions.tsx';
+import { DeveloperPanel } from './developer.tsx';
 import { PrivacyPanel } from './privacy.tsx';
 
 function Choice<K extends keyof Preferences>({ label, k, options }: { label: string; k: K; options: [Preferences[K], string][] }) {
@@ -39,10 +40,7 @@ export function SettingsScreen() {
       {driving ? (
         <p class="muted" data-testid="developer-locked">Developer mode and sideloading: available when parked.</p>
       ) : (
-        <section class="tile pending" data-testid="developer-section">
-          <h3>Developer mode and sideloading</h3>
-          <p>Pending on the screen: the app platform offers these on the command line only (<code>headunit app build</code>, <code>headunit app install FILE.hua</code>, <code>headunit app trust</code>); it has no HTTP endpoint for them yet.</p>
-        </section>
+        <DeveloperPanel />
       )}
     </div>
   );
