@@ -127,6 +127,8 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     await page.goto(head.base + '/');
     await page.waitForFunction(() => document.querySelector('[data-testid=speed]')?.textContent !== '—');
     const shownMs = Date.now() - t0;
+    // The paint entry can be posted a little after the paint itself on a loaded machine.
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout: 5000 }).catch(() => undefined);
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     figures['first contentful paint'] = `${fcp.toFixed(0)} ms`;
     figures['speed shown after goto'] = `${shownMs} ms`;
@@ -218,7 +220,8 @@ test('parked: home shows the decoded speed; the trunk toggle is allowed; signals
     assert.equal(await smallTargets(page), [], 'launcher: targets of at least 48 px');
     await page.getByTestId(`app-${ALERT_APP}`).click();
     await page.getByTestId('tpl-tile-value').waitFor();
-    assert.match(await page.getByTestId('tpl-tile-value').innerText(), /^18\s*%$/);
+    // The 8 s window starts at 17.5 % and falls: the tile shows 18 % or 17 % by when it renders.
+    assert.match(await page.getByTestId('tpl-tile-value').innerText(), /^1[78]\s*%$/);
     assert.match(await page.locator('[data-testid=tpl] h3').innerText(), /alert below 15 %/i);
     await page.getByTestId('tpl-action-lower').click();
     await page.waitForFunction(() => /alert below 10 %/i.test(document.querySelector('[data-testid=tpl] h3')?.textContent ?? ''));
