@@ -1,62 +1,17 @@
 // `headunit candump` and `headunit cansend` end to end over real PTY pairs (socat): the real
 // executable in its own process on one end, the SLCAN adapter emulator or the MCU bridge
 // emulator in this process on the other (issue #3). SocketCAN's end-to-end run is in the vcan VM.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { McuBridgeEmulator } from '../emulators/mcu-bridge.ts';
-import { socatAvailable, startPtyPair, type PtyPair } from '../emulators/pty-pair.ts';
+import { headunit, PtyPairs } from '../../test/cli-process.ts';
+import { socatAvailable, type PtyPair } from '../emulators/pty-pair.ts';
 import { SlcanAdapter, type SlcanDialect } from '../emulators/slcan-adapter.ts';
 
-const BIN = fileURLToPath(new URL('../../../runtime/bin/headunit.mjs', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'serial-links-cli-'));
-let pairs = 0;
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/**
- * Starts the real `headunit` executable. `ready` resolves once stderr matches `readyWhen`
- * (candump's "listening on"), `done` when it exits; a run longer than 60 s is killed.
- */
-function headunit(args: string[], readyWhen?: RegExp): { ready: Promise<void>; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const run: Run = { code: null, out: '', err: '' };
-  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (run.out += t));
-  let onReady = (): void => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => {
-    run.err += t;
-    if (readyWhen?.test(run.err)) onReady();
-  });
-  const done = new Promise<Run>((resolve) =>
-    child.once('exit', (code) => {
-      clearTimeout(kill);
-      run.code = code;
-      onReady();
-      resolve(run);
-    }),
-  );
-  return { ready, done };
-}
-
-async function withPair<T>(fn: (pair: PtyPair) => Promise<T>): Promise<T> {
-  const n = pairs++;
-  const pair = await startPtyPair(join(dir, `host${n}`), join(dir, `dev${n}`));
-  try {
-    return await fn(pair);
-  } finally {
-    await pair.kill();
-  }
-}
+const pty = new PtyPairs('serial-links-cli-');
+const dir = pty.dir;
+const withPair = <T>(fn: (pair: PtyPair) => Promise<T>): Promise<T> => pty.with(fn);
 
 async function withAdapter(dialect: SlcanDialect, fn: (pair: PtyPair, adapter: SlcanAdapter) => Promise<void>): Promise<void> {
   await withPair(async (pair) => {
@@ -181,6 +136,6 @@ if (!socatAvailable()) {
   });
 }
 
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.after(() => pty.remove());
 
 test.run();

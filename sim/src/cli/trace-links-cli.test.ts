@@ -1,59 +1,20 @@
 // `headunit replay` and `headunit record` end to end over real PTY pairs (socat): the real
 // executable on one end, the SLCAN adapter emulator and the MCU bridge emulator in this process
 // on the other (issue #4). SocketCAN's end-to-end run needs vcan (the VM suite).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readAll } from '../../test/trace-fixtures.ts';
 import { McuBridgeEmulator } from '../emulators/mcu-bridge.ts';
-import { socatAvailable, startPtyPair, type PtyPair } from '../emulators/pty-pair.ts';
+import { headunit, PtyPairs } from '../../test/cli-process.ts';
+import { socatAvailable, type PtyPair } from '../emulators/pty-pair.ts';
 import { SlcanAdapter } from '../emulators/slcan-adapter.ts';
 import { openTraceReader } from '../trace-io.ts';
 
-const BIN = fileURLToPath(new URL('../../../runtime/bin/headunit.mjs', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'trace-links-cli-'));
-let pairs = 0;
-
-interface Run {
-  code: number | null;
-  err: string;
-}
-
-/** Starts the real executable; `ready` resolves once stderr matches `readyWhen`, `done` at exit (killed after 60 s). */
-function headunit(args: string[], readyWhen?: RegExp): { ready: Promise<void>; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const run: Run = { code: null, err: '' };
-  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let onReady = (): void => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => {
-    run.err += t;
-    if (readyWhen?.test(run.err)) onReady();
-  });
-  const done = new Promise<Run>((resolve) =>
-    child.once('exit', (code) => {
-      clearTimeout(kill);
-      run.code = code;
-      onReady();
-      resolve(run);
-    }),
-  );
-  return { ready, done };
-}
-
-async function withPair<T>(fn: (pair: PtyPair) => Promise<T>): Promise<T> {
-  const n = pairs++;
-  const pair = await startPtyPair(join(dir, `host${n}`), join(dir, `dev${n}`));
-  try {
-    return await fn(pair);
-  } finally {
-    await pair.kill();
-  }
-}
+const pty = new PtyPairs('trace-links-cli-');
+const dir = pty.dir;
+const withPair = <T>(fn: (pair: PtyPair) => Promise<T>): Promise<T> => pty.with(fn);
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex').toUpperCase();
 
@@ -149,5 +110,5 @@ if (!socatAvailable()) {
   });
 }
 
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.after(() => pty.remove());
 test.run();
