@@ -2,7 +2,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TraceFormatError } from './errors.ts';
+import { SimError, TraceFormatError } from './errors.ts';
 import { bytes, frame, readAll, rejection, SAMPLES, tempDir, writeAll } from '../test/trace-fixtures.ts';
 import { createTraceWriter, detectTraceFormat, openTraceReader, TraceWriteError } from './trace-io.ts';
 import type { TraceFormat } from './trace.ts';
@@ -33,6 +33,18 @@ test('every real sample is told by its content', async () => {
     const reader = await openTraceReader(path);
     assert.is(reader.format, format, name);
     assert.is((await readAll(reader)).length, frames, name);
+  }
+});
+
+test('a trace that cannot be opened says which file and why', async () => {
+  const t = tempDir('unopenable');
+  try {
+    const missing = await rejection(openTraceReader(t.path('gone.log')));
+    assert.instance(missing, SimError);
+    assert.is((missing as SimError).code, 'TRACE_UNREADABLE');
+    assert.is(missing.message, `${t.path('gone.log')}: cannot open the trace: no such file`);
+  } finally {
+    t.cleanup();
   }
 });
 

@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { open } from 'node:fs/promises';
-import { TraceFormatError } from './errors.ts';
+import { SimError, TraceFormatError } from './errors.ts';
 import type { TraceFormat, TraceWriter } from './trace.ts';
 import { createAscWriter, openAscReader } from './readers/asc.ts';
 import { openBlfReader } from './readers/blf-reader.ts';
@@ -103,7 +103,9 @@ const READERS: Readonly<Record<TraceFormat, (path: string, options: ChunkedReadO
 export async function openTraceReader(path: string, options: OpenTraceOptions = {}): Promise<BatchTraceReader> {
   let format = options.format;
   if (format === undefined) {
-    const handle = await open(path, 'r');
+    const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw new SimError(`${path}: cannot open the trace: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'it is a folder' : err.message}`, 'TRACE_UNREADABLE', { cause: err });
+    });
     try {
       const head = Buffer.alloc(DETECT_BYTES);
       const { bytesRead } = await handle.read(head, 0, DETECT_BYTES, 0);
