@@ -22,6 +22,7 @@ import {
   type FuzzReport,
 } from '../dbc/src/fuzz/dbc-fuzz.ts';
 import type { FuzzWorkerJob, FuzzWorkerMessage } from './fuzz-dbc-worker.ts';
+import { intOption, UsageError } from './script-args.ts';
 
 const USAGE = `Usage: node --import tsx scripts/fuzz-dbc.ts [options]
 
@@ -62,20 +63,9 @@ interface Options {
   injectBugAt: number | null;
 }
 
-/** Bad command-line arguments (exit code 2). */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 /** The worker could not be started at all (tsx or the corpus failed to load); exit code 2. */
 class WorkerStartError extends Error {
   override name = 'WorkerStartError';
-}
-
-function int(v: string | undefined, name: string, fallback: number | null): number | null {
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return Number(v);
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -90,15 +80,15 @@ function parseOptions(argv: string[]): Options | null {
   if (values.help) return null;
   if (values.count === '0') throw new UsageError('--count must be at least 1');
   return {
-    count: int(values.count, 'count', 100_000)!,
-    seed: int(values.seed, 'seed', 1)!,
-    start: int(values.start, 'start', 0)!,
+    count: intOption(values.count, 'count', 100_000)!,
+    seed: intOption(values.seed, 'seed', 1)!,
+    start: intOption(values.start, 'start', 0)!,
     out: values.out ?? '.fuzz-out',
-    timeoutMs: int(values.timeout, 'timeout', 5)! * 1000,
+    timeoutMs: intOption(values.timeout, 'timeout', 5)! * 1000,
     corpusDirs: values.corpus ?? defaultCorpusDirs(),
-    replay: int(values.replay, 'replay', null),
-    injectHangAt: int(values['inject-hang'], 'inject-hang', null),
-    injectBugAt: int(values['inject-bug'], 'inject-bug', null),
+    replay: intOption(values.replay, 'replay', null),
+    injectHangAt: intOption(values['inject-hang'], 'inject-hang', null),
+    injectBugAt: intOption(values['inject-bug'], 'inject-bug', null),
   };
 }
 

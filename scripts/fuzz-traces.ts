@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_SAMPLES, tally, type TraceFuzzResult, type TraceFuzzSummary } from '../sim/src/readers/trace-fuzz.ts';
 import type { TraceFuzzJob, TraceFuzzMessage } from '../sim/src/readers/trace-fuzz-worker.ts';
+import { intOption, UsageError } from './script-args.ts';
 
 /** The --help text. */
 const USAGE = `Usage: node --import tsx scripts/fuzz-traces.ts [options]
@@ -54,16 +55,6 @@ interface Options {
   injectBugAt: number | null;
 }
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-function int(v: string | undefined, name: string, fallback: number | null): number | null {
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
-
 function parseOptions(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
@@ -74,17 +65,17 @@ function parseOptions(argv: string[]): Options | null {
     },
   });
   if (values.help) return null;
-  const workers = int(values.workers, 'workers', Math.max(1, availableParallelism()))!;
+  const workers = intOption(values.workers, 'workers', Math.max(1, availableParallelism()))!;
   if (workers < 1 || values.count === '0') throw new UsageError('--count and --workers must be at least 1');
   return {
-    count: int(values.count, 'count', 100_000)!,
-    seed: int(values.seed, 'seed', 1)!,
-    start: int(values.start, 'start', 0)!,
+    count: intOption(values.count, 'count', 100_000)!,
+    seed: intOption(values.seed, 'seed', 1)!,
+    start: intOption(values.start, 'start', 0)!,
     workers,
-    timeoutMs: int(values.timeout, 'timeout', 5)! * 1000,
+    timeoutMs: intOption(values.timeout, 'timeout', 5)! * 1000,
     samples: values.samples ?? DEFAULT_SAMPLES,
-    injectHangAt: int(values['inject-hang'], 'inject-hang', null),
-    injectBugAt: int(values['inject-bug'], 'inject-bug', null),
+    injectHangAt: intOption(values['inject-hang'], 'inject-hang', null),
+    injectBugAt: intOption(values['inject-bug'], 'inject-bug', null),
   };
 }
 
