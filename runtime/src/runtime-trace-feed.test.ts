@@ -76,7 +76,8 @@ test('a malformed trace line stops the feed with file:line in the log; a missing
       await Runtime.create(withTrace(join(dir, 'missing.log')), memoryLogger());
       assert.unreachable('a missing trace must fail');
     } catch (err) {
-      assert.is((err as NodeJS.ErrnoException).code, 'ENOENT');
+      assert.is((err as { code?: string }).code, 'TRACE_UNREADABLE');
+      assert.is((err as Error).message, `${join(dir, 'missing.log')}: cannot open the trace: no such file`);
     }
   } finally {
     rmSync(dir, { recursive: true });
