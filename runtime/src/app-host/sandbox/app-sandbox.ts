@@ -15,13 +15,19 @@ export interface SandboxEvent {
   detail: Record<string, unknown>;
 }
 
+/**
+ * How much lower the app thread's priority is than the decode thread's (Linux nice, per thread).
+ * Under load the scheduler then runs the decode loop first; with idle cores it changes nothing.
+ */
+export const APP_THREAD_NICE = 10;
+
 /** Starts a worker through a bootstrap that registers tsx (Node 20 ignores `--import` for worker entries). */
-function startWorker(dataDir: string | null): Worker {
+function startWorker(dataDir: string | null, nice: number): Worker {
   const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
   // import.meta.resolve is missing under the CommonJS test loader; resolve the ESM entry by path.
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, execArgv: [], workerData: { dataDir } });
+  return new Worker(boot, { eval: true, execArgv: [], workerData: { dataDir, nice } });
 }
 
 /**
@@ -31,6 +37,8 @@ function startWorker(dataDir: string | null): Worker {
  */
 export class AppSandbox extends EventEmitter {
   metrics: Record<string, AppMetrics> = {};
+  /** Why the app thread runs at the decode thread's priority after all (null: it is lowered as asked). */
+  niceProblem: string | null = null;
   private readonly worker: Worker;
   private closed = false;
 
@@ -44,13 +52,17 @@ export class AppSandbox extends EventEmitter {
     worker.on('error', (err) => this.emit('event', { appId: '-', kind: 'error', detail: { message: `app thread failed: ${err.message}` } } satisfies SandboxEvent));
   }
 
-  /** Starts the app thread; `dataDir` holds the storage (null: in memory). */
-  static async start(dataDir: string | null, onRequest: RequestHandler): Promise<AppSandbox> {
-    const w = startWorker(dataDir);
+  /**
+   * Starts the app thread; `dataDir` holds the storage (null: in memory). The thread runs at
+   * `nice` (default APP_THREAD_NICE) above the decode thread: lower priority.
+   */
+  static async start(dataDir: string | null, onRequest: RequestHandler, nice = APP_THREAD_NICE): Promise<AppSandbox> {
+    const w = startWorker(dataDir, nice);
     const sb = new AppSandbox(w, onRequest);
     await new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
         if (m.t !== 'ready') return;
+        sb.niceProblem = m.niceProblem ?? null;
         w.off('message', onMsg);
         resolve();
       };

@@ -38,7 +38,6 @@ export const PRELUDE = String.raw`(function (caps) {
   const timers = new Map();
   let nextTimer = 1;
   let latestState = null;
-  const matches = (filter, path) => filter.endsWith('.*') ? path.startsWith(filter.slice(0, -1)) || path === filter.slice(0, -2) : filter === path;
   const topicMatches = (filter, topic) => {
     const f = filter.split('/'), t = topic.split('/');
     for (let i = 0; i < f.length; i++) { if (f[i] === '#') return true; if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false; }
@@ -48,7 +47,14 @@ export const PRELUDE = String.raw`(function (caps) {
 
   const vehicle = Object.freeze({
     get: (path) => sync('get', path),
-    subscribe: (path, cb) => { sync('subscribe', path); const s = { path, cb: fn(cb, 'vehicle.subscribe') }; subs.push(s); return () => { const i = subs.indexOf(s); if (i >= 0) subs.splice(i, 1); }; },
+    subscribe: (path, cb) => {
+      sync('subscribe', path);
+      const tree = path.endsWith('.*');
+      // What a delivery compares: a subtree's prefix ('Vehicle.Cabin.') and its root ('Vehicle.Cabin'), or the leaf.
+      const s = { path, tree, prefix: tree ? path.slice(0, -1) : path, root: tree ? path.slice(0, -2) : path, label: 'subscribe ' + path, cb: fn(cb, 'vehicle.subscribe') };
+      subs.push(s);
+      return () => { const i = subs.indexOf(s); if (i >= 0) subs.splice(i, 1); };
+    },
     set: (path, value) => async_('set', path, value),
     state: () => latestState,
   });
@@ -102,10 +108,16 @@ export const PRELUDE = String.raw`(function (caps) {
     signals(batch) {
       for (let k = 0; k < subs.length; k++) {
         const s = subs[k];
-        const mine = batch.length === 1 ? (matches(s.path, batch[0][0]) ? batch : []) : batch.filter((u) => matches(s.path, u[0]));
-        if (mine.length === 0) continue;
-        if (s.path.endsWith('.*')) safe('subscribe ' + s.path, s.cb, mine.map((u) => ({ path: u[0], value: u[1], timeMs: u[2], quality: u[3] })));
-        else { const u = mine[mine.length - 1]; safe('subscribe ' + s.path, s.cb, u[1], { path: u[0], timeMs: u[2], quality: u[3] }); }
+        if (s.tree) {
+          let changes = null;
+          for (let j = 0; j < batch.length; j++) {
+            const u = batch[j];
+            if (u[0] === s.root || u[0].startsWith(s.prefix)) (changes || (changes = [])).push({ path: u[0], value: u[1], timeMs: u[2], quality: u[3] });
+          }
+          if (changes) safe(s.label, s.cb, changes);
+        } else {
+          for (let j = 0; j < batch.length; j++) { const u = batch[j]; if (u[0] === s.path) safe(s.label, s.cb, u[1], { path: u[0], timeMs: u[2], quality: u[3] }); }
+        }
       }
     },
     state(st) { latestState = st; for (const f of stateFns.slice()) safe('onVehicleState', f, st); },

@@ -90,7 +90,7 @@ export type AppEventKind =
   | 'log' | 'denied' | 'consent-request' | 'flood' | 'error' | 'audit' | 'command-result';
 
 export type FromWorker =
-  | { t: 'ready' }
+  | { t: 'ready'; niceProblem?: string }
   | { t: 'request'; id: number; appId: string; op: HostOp; args: unknown }
   | { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }
   | { t: 'metrics'; apps: Record<string, AppMetrics> };

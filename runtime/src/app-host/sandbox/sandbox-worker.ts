@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { openAppDb } from '../ledger/app-db.ts';
@@ -16,7 +18,8 @@ const METRICS_EVERY_MS = 1000;
  */
 async function main(): Promise<void> {
   const port = parentPort!;
-  const dataDir = (workerData as { dataDir: string | null }).dataDir;
+  const { dataDir, nice } = workerData as { dataDir: string | null; nice: number };
+  const niceProblem = lowerPriority(nice);
   const db: Database.Database | null = dataDir ? openAppDb(dataDir) : null;
   const apps = new Map<string, AppSupervisor>();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: GuestErrorInfo) => void }>();
@@ -77,7 +80,24 @@ async function main(): Promise<void> {
     post({ t: 'metrics', apps: Object.fromEntries([...apps].map(([id, s]) => [id, s.metrics()])) });
   }, METRICS_EVERY_MS).unref();
   await warmUp();
-  post({ t: 'ready' });
+  post({ t: 'ready', ...(niceProblem ? { niceProblem } : {}) });
+}
+
+/**
+ * Gives this thread (only this one: Linux schedules threads, and `nice` is per thread there) a
+ * lower priority than the decode thread, so apps that use all their CPU budget at once do not
+ * delay the decode loop when the cores are busy. Returns why it could not, or null.
+ */
+function lowerPriority(nice: number): string | null {
+  if (nice === 0) return null;
+  try {
+    // /proc/thread-self names the calling thread's task: its last part is the thread id.
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, nice);
+    return null;
+  } catch (err) {
+    return `cannot lower the app thread's priority to nice ${nice}: ${(err as Error).message}`;
+  }
 }
 
 void main();
