@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { AppHost } from './app-host.ts';
 import type { LedgerKind } from './ledger/ledger.ts';
 import type { SandboxEvent } from './sandbox/app-sandbox.ts';
@@ -62,10 +63,21 @@ export function applyEvent(host: AppHost, e: SandboxEvent): void {
 }
 
 let writes = 0;
+/** The two statements per database, prepared once (preparing parses the SQL every time). */
+const statements = new WeakMap<AppHost['state']['db'], { insert: Statement; trim: Statement }>();
 function writeLog(host: AppHost, appId: string, level: string, message: string): void {
-  host.state.db.prepare('INSERT INTO logs (time_ms, app_id, level, message) VALUES (?, ?, ?, ?)').run(Date.now(), appId, level, message);
+  const db = host.state.db;
+  let st = statements.get(db);
+  if (!st) {
+    st = {
+      insert: db.prepare('INSERT INTO logs (time_ms, app_id, level, message) VALUES (?, ?, ?, ?)'),
+      trim: db.prepare('DELETE FROM logs WHERE app_id = ? AND seq <= (SELECT seq FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)'),
+    };
+    statements.set(db, st);
+  }
+  st.insert.run(Date.now(), appId, level, message);
   // Trim now and then, not on every line.
-  if (++writes % 200 === 0) host.state.db.prepare('DELETE FROM logs WHERE app_id = ? AND seq <= (SELECT seq FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)').run(appId, appId, MAX_LOG_ROWS_PER_APP);
+  if (++writes % 200 === 0) st.trim.run(appId, appId, MAX_LOG_ROWS_PER_APP);
 }
 
 /** Escapes a Prometheus label value. */

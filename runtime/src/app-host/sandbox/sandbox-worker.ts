@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { openAppDb } from '../ledger/app-db.ts';
+import { checkpoint, CHECKPOINT_EVERY_MS, openAppDb } from '../ledger/app-db.ts';
 import { AppStorage } from './app-storage.ts';
 import { warmUp } from './guest-instance.ts';
 import type { FromWorker, GuestErrorInfo, ToWorker } from './protocol.ts';
@@ -79,6 +79,16 @@ async function main(): Promise<void> {
   setInterval(() => {
     post({ t: 'metrics', apps: Object.fromEntries([...apps].map(([id, s]) => [id, s.metrics()])) });
   }, METRICS_EVERY_MS).unref();
+  // The ledger and logs are written on the main thread; their checkpoints happen here, off it.
+  if (db) {
+    setInterval(() => {
+      try {
+        checkpoint(db);
+      } catch (err) {
+        post({ t: 'event', appId: '-', kind: 'error', detail: { message: `apps.db checkpoint failed: ${(err as Error).message}` } });
+      }
+    }, CHECKPOINT_EVERY_MS).unref();
+  }
   await warmUp();
   post({ t: 'ready', ...(niceProblem ? { niceProblem } : {}) });
 }
