@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Keyframe } from '../../sim/index.ts';
@@ -57,13 +57,13 @@ export interface AppCar {
 }
 
 /**
- * Starts the demo car's runtime on `scenario` with `app` (a folder of apps/) loaded the way
+ * Starts the demo car's runtime on `scenario` with `app` (a folder of apps/, or an app folder's absolute path) loaded the way
  * `headunit start` loads its apps folder (built with the toolchain, trusted as a system app),
  * cloud sync on `url` (default: the embedded aedes broker), and the driver's consent given to
  * every dangerous permission the app declares.
  */
 export async function startAppCar(app: string, scenarioFile: string, o: { url?: string; dir?: string } = {}): Promise<AppCar> {
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), `app-${app}-`));
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), `app-${basename(app)}-`));
   const owner = prepareDataDir(dir, app);
   const cfg = loadCarConfig(DEFAULT_CONFIG);
   const car = { ...cfg, dataDir: dir, appsDir: join(dir, 'apps'), buses: cfg.buses.map((b) => ({ ...b, feed: { scenario: scenarioFile, loop: false } })) };
@@ -101,7 +101,7 @@ function prepareDataDir(dir: string, app: string): AppCar['owner'] {
   const owner = generateKeyPairSync('ed25519');
   mkdirSync(cloudDir(dir), { recursive: true });
   writeFileSync(trustedKeysFile(dir), JSON.stringify([{ kid: 'owner', role: 'owner', publicKey: owner.publicKey.export({ type: 'spki', format: 'pem' }) }]));
-  cpSync(join(APPS, app), join(dir, 'apps', app), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
+  cpSync(resolve(APPS, app), join(dir, 'apps', basename(app)), { recursive: true, filter: (p) => !p.includes('/dist') && !p.endsWith('.test.ts') });
   return owner;
 }
 

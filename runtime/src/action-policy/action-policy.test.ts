@@ -70,6 +70,23 @@ test('vehicle-state rules: the trunk opens and doors unlock only when parked; lo
   assert.is((await parked.policy.request({ caller: 'hmi', path: 'Vehicle.Body.Trunk.Rear.IsOpen', value: true })).allowed, true);
 });
 
+test('remote rules: an app acting for a remote command is held to the cloud\'s rules; the same app on its own is not', async () => {
+  const path = 'Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature';
+  const driving = setup(DRIVING);
+  const remote = await driving.policy.request({ caller: 'com.example.app', path, value: 22, via: 'remote', command: 'n-1' });
+  assert.equal([remote.allowed, remote.reason, remote.detail, remote.caller, remote.via, remote.command], [false, 'VEHICLE_STATE', 'remote commands act only while the car stands still (vehicle is driving)', 'com.example.app', 'remote', 'n-1']);
+  assert.equal([driving.log.lines.at(-1)!['caller'], driving.log.lines.at(-1)!['via'], driving.log.lines.at(-1)!['command']], ['com.example.app', 'remote', 'n-1']);
+  assert.is((await driving.policy.request({ caller: 'cloud', path, value: 22 })).reason, 'VEHICLE_STATE');
+  const local = await driving.policy.request({ caller: 'com.example.app', path, value: 22 });
+  assert.equal([local.allowed, local.via, 'via' in driving.log.lines.at(-1)!], [true, undefined, false]);
+  assert.is(driving.link.sent.length, 1);
+  // The app's own grant still applies to its remote requests.
+  const nosy = setup({ ...PARKED, permits: (caller) => caller !== 'com.example.nosy' });
+  assert.is((await nosy.policy.request({ caller: 'com.example.nosy', path, value: 22, via: 'remote', command: 'n-2' })).reason, 'NO_PERMISSION');
+  const parked = await nosy.policy.request({ caller: 'com.example.app', path, value: 22, via: 'remote', command: 'n-3' });
+  assert.equal([parked.allowed, parked.reason, parked.via], [true, 'OK', 'remote']);
+});
+
 test('unknown speed counts as driving: UX restricted, trunk refused', async () => {
   const { policy, vehicle, store } = setup(PARKED);
   store.setQuality(store.index('Vehicle.Speed'), QUALITY_STALE);

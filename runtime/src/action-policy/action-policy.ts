@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { SignalMapping, VssValue } from '../mapping/mapping.ts';
 import { DATATYPE_RANGE } from '../vss/catalogue.ts';
 import type { VehicleState } from '../vehicle-state/vehicle-state.ts';
-import { DEFAULT_MAX_PER_SECOND, DEFAULT_RULES, ruleApplies, type PolicyRule } from './policy-rules.ts';
+import { DEFAULT_MAX_PER_SECOND, DEFAULT_RULES, REMOTE_CALLER, ruleApplies, type PolicyRule } from './policy-rules.ts';
 
 /** Puts one frame on one bus. Only the action policy is ever given one. */
 export type FrameSender = (frame: OutgoingFrame) => Promise<void>;
@@ -24,6 +24,13 @@ export interface ActionRequest {
   caller: string;
   path: string;
   value: VssValue;
+  /**
+   * `remote`: an app asks while it acts for a remote command (set by the app host, never by the
+   * app). Rules for caller `cloud` apply to it too, besides the app's own grant.
+   */
+  via?: 'remote';
+  /** With `via`: the remote command's id (its nonce). */
+  command?: string;
 }
 
 export interface ActionDecision extends ActionRequest {
@@ -87,7 +94,7 @@ export class ActionPolicy extends EventEmitter {
     const state = this.o.vehicle.current.drive;
     for (const r of this.rules) {
       if (!ruleApplies(r, req.path) || !r.states || (r.value !== undefined && r.value !== req.value)) continue;
-      if (r.callers && !r.callers.includes(req.caller)) continue;
+      if (r.callers && !r.callers.includes(req.caller) && !(req.via === 'remote' && r.callers.includes(REMOTE_CALLER))) continue;
       if (!r.states.includes(state)) return deny('VEHICLE_STATE', `${r.because ?? `${req.path} cannot be set now`} (vehicle is ${state})`);
     }
     const limit = this.rules.find((r) => r.maxPerSecond !== undefined && ruleApplies(r, req.path))?.maxPerSecond ?? DEFAULT_MAX_PER_SECOND;
@@ -136,7 +143,7 @@ export class ActionPolicy extends EventEmitter {
   private decide(d: ActionDecision): ActionDecision {
     this.emit('decision', d);
     this.o.log.log(d.allowed ? 'info' : 'warn', d.allowed ? 'actuator request sent' : 'actuator request refused', {
-      caller: d.caller, path: d.path, value: d.value, reason: d.reason, detail: d.detail, ...(d.frame ? { bus: d.frame.bus, id: d.frame.id, data: d.frame.dataHex } : {}),
+      caller: d.caller, ...(d.via ? { via: d.via, command: d.command } : {}), path: d.path, value: d.value, reason: d.reason, detail: d.detail, ...(d.frame ? { bus: d.frame.bus, id: d.frame.id, data: d.frame.dataHex } : {}),
     });
     return d;
   }

@@ -59,6 +59,17 @@ test('actuator requests: the policy decides, the ledger records, a refusal is Re
   assert.equal(ledger.query({ appId: 'a.b.c', kind: 'action' }).map((r) => [r.detail['value'], r.detail['allowed'], r.detail['reason']]), [[21, true, 'OK'], [99, false, 'OUT_OF_RANGE'], [true, false, 'NO_PERMISSION']]);
 });
 
+test('an actuator request the app thread marked as made for a remote command is asked and recorded as remote', async () => {
+  const asked: unknown[] = [];
+  const remotePolicy = { request: async (r: { path: string; value: unknown; via?: string }) => (asked.push(r), { ...r, allowed: r.via !== 'remote', reason: r.via === 'remote' ? 'VEHICLE_STATE' : 'OK', detail: r.via === 'remote' ? 'remote commands act only while the car stands still (vehicle is driving)' : 'sent on pt', timeMs: 0 }) } as unknown as ActionPolicy;
+  const c = { ...ctx, policy: remotePolicy };
+  const refused = await rejection(answer(c, 'r.e.m', 'set', { path: 'Vehicle.X', value: 22, via: 'remote', command: 'nonce-0001' }));
+  assert.equal(refused, { name: 'Refused', message: 'remote commands act only while the car stands still (vehicle is driving)', reason: 'VEHICLE_STATE' });
+  assert.equal(await answer(c, 'r.e.m', 'set', { path: 'Vehicle.X', value: 22 }), { allowed: true, reason: 'OK', detail: 'sent on pt' });
+  assert.equal(asked, [{ caller: 'r.e.m', path: 'Vehicle.X', value: 22, via: 'remote', command: 'nonce-0001' }, { caller: 'r.e.m', path: 'Vehicle.X', value: 22 }]);
+  assert.equal(ledger.query({ appId: 'r.e.m', kind: 'action' }).map((r) => [r.detail['via'], r.detail['command'], r.detail['reason']]), [['remote', 'nonce-0001', 'VEHICLE_STATE'], [undefined, undefined, 'OK']]);
+});
+
 test('cloud publish goes through the channel with its options; withheld ones are Refused; bytes are ledgered', async () => {
   await answer(ctx, 'a.b.c', 'publish', { topic: 'state', payload: '{"on":true}', options: { retain: true } });
   assert.equal(published[0], { topic: 'state', data: { on: true }, o: { retain: true } });

@@ -28,13 +28,13 @@ const fail = (name: string, message: string, reason?: string): GuestErrorInfo =>
 
 /**
  * Answers an app's request on the main thread: actuator requests through the action policy
- * (caller = the app id), cloud publish/subscribe through the app's own channel, HTTP through
+ * (caller = the app id; `via: 'remote'` when the app thread marked it as made for a remote command), cloud publish/subscribe through the app's own channel, HTTP through
  * fetch with size and time limits. Every decision and every byte sent goes to the ledger.
  * Rejects with a GuestErrorInfo the app receives as a typed error.
  */
 export async function answer(c: RequestContext, appId: string, op: HostOp, args: unknown): Promise<unknown> {
   const a = args as Record<string, unknown>;
-  if (op === 'set') return setActuator(c, appId, String(a['path']), a['value'] as number | boolean | string);
+  if (op === 'set') return setActuator(c, appId, String(a['path']), a['value'] as number | boolean | string, a['via'] === 'remote' ? String(a['command']) : null);
   if (op === 'publish' || op === 'cloud-subscribe') {
     const cloud = c.cloud();
     if (!cloud) throw fail('Unavailable', 'this head unit has no cloud link');
@@ -58,13 +58,18 @@ export async function answer(c: RequestContext, appId: string, op: HostOp, args:
   return fetchFor(c, appId, String(a['url']), (a['init'] ?? {}) as { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number });
 }
 
-async function setActuator(c: RequestContext, appId: string, path: string, value: number | boolean | string): Promise<unknown> {
+/**
+ * `command`: the app asks while acting for this remote command (marked by the app thread, not by
+ * the app): the policy decides it as a remote request, and the decision and ledger say so.
+ */
+async function setActuator(c: RequestContext, appId: string, path: string, value: number | boolean | string, command: string | null): Promise<unknown> {
+  const via = command !== null ? { via: 'remote' as const, command } : {};
   if (!c.permits(appId, path)) {
-    c.ledger.record(appId, 'action', { path, value, allowed: false, reason: 'NO_PERMISSION', detail: 'not granted' });
+    c.ledger.record(appId, 'action', { path, value, ...via, allowed: false, reason: 'NO_PERMISSION', detail: 'not granted' });
     throw fail('PermissionDenied', `vehicle.set(${path}): actuator:${path} is not granted`, `actuator:${path}`);
   }
-  const d = await c.policy.request({ caller: appId, path, value });
-  c.ledger.record(appId, 'action', { path, value, allowed: d.allowed, reason: d.reason, detail: d.detail });
+  const d = await c.policy.request({ caller: appId, path, value, ...via });
+  c.ledger.record(appId, 'action', { path, value, ...via, allowed: d.allowed, reason: d.reason, detail: d.detail });
   if (!d.allowed) throw fail('Refused', d.detail, d.reason);
   return { allowed: true, reason: d.reason, detail: d.detail };
 }

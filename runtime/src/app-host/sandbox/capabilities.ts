@@ -3,6 +3,7 @@ import type { QuickJSHandle } from 'quickjs-emscripten-core';
 import { signalPermissionFor } from '../permissions/tiers.ts';
 import { guestError, type GuestInstance } from './guest-instance.ts';
 import type { GuestErrorInfo, HostOp } from './protocol.ts';
+import { RemoteScope, remoteScopeOf } from './remote-scope.ts';
 import { checkTemplate, notificationProblem } from './ui-template.ts';
 import { TemplateError } from '../../errors.ts';
 
@@ -38,6 +39,14 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
   const consentAsked = new Set<string>();
   const grants = host.grants();
   const declaredOpen = (prefix: string): boolean => Object.entries(grants).some(([k, s]) => k.startsWith(prefix) && s !== 'blocked');
+  // Set by the host around a remote command (never by the guest): what the app starts meanwhile stays remote.
+  const remote = remoteScopeOf(inst);
+  const remoteTimers = new Map<number, () => void>();
+  const takeRemoteTimer = (n: number): (() => void) | null => {
+    const r = remoteTimers.get(n) ?? null;
+    remoteTimers.delete(n);
+    return r;
+  };
 
   /** Throws PermissionDenied unless `perm` is granted; a dangerous one not yet answered asks the driver once. */
   const need = (perm: string | undefined, what: string, allowAsk = false): void => {
@@ -89,11 +98,18 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
         queueMicrotask(() => settle({ e: err.info }));
         return d.handle;
       }
+      // An actuator request made while the app acts for a remote command is asked as remote.
+      const forCommand = remote.active;
+      if (op === 'set' && forCommand !== null) args = { ...(args as object), via: 'remote', command: forCommand };
+      const held = remote.hold();
       inst.inFlight++;
       host.request(op, args).then(
         (v) => settle({ v: v ?? null }),
         (e: GuestErrorInfo) => settle({ e }),
-      ).finally(() => inst.inFlight--);
+      ).finally(() => {
+        inst.inFlight--;
+        RemoteScope.later(held);
+      });
       return d.handle;
     });
     ctx.setProp(caps, name, f);
@@ -119,8 +135,12 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
     const fire = (): void => {
       if (!repeat) inst.timers.delete(n);
       inst.timerDue(n);
+      if (!repeat) RemoteScope.later(takeRemoteTimer(n));
     };
     inst.timers.set(n, repeat ? setInterval(fire, delay) : setTimeout(fire, delay));
+    RemoteScope.later(takeRemoteTimer(n));
+    const held = remote.hold();
+    if (held) remoteTimers.set(n, held);
   });
   let audits = 0;
   let auditWindow = 0;
@@ -140,6 +160,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
   sync('clearTimer', (id) => {
     clearTimeout(inst.timers.get(Number(id)));
     inst.timers.delete(Number(id));
+    RemoteScope.later(takeRemoteTimer(Number(id)));
   });
 
   if (p.signals.length > 0) {
@@ -194,7 +215,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
     });
   }
   if (p.storageKb > 0) installStorage(sync, need, inst);
-  if (p.cloud.length > 0) installCloud(sync, async_, need, inst);
+  if (p.cloud.length > 0) installCloud(sync, async_, need, inst, remote);
   if (p.network.length > 0) {
     async_('fetch', 'fetch', (url, init) => {
       let u: URL;
@@ -240,7 +261,7 @@ export function topicMatches(f: string, t: string): boolean {
   return fl.length === tl.length;
 }
 
-function installCloud(sync: SyncDef, async_: AsyncDef, need: Need, inst: GuestInstance): void {
+function installCloud(sync: SyncDef, async_: AsyncDef, need: Need, inst: GuestInstance, remote: RemoteScope): void {
   const declared = inst.host.manifest.permissions.cloud;
   async_('publish', 'publish', (topic, payload, opts) => {
     const t = String(topic);
@@ -258,7 +279,11 @@ function installCloud(sync: SyncDef, async_: AsyncDef, need: Need, inst: GuestIn
     return { filter: f };
   });
   sync('cloudCommands', () => need('cloud', 'cloud.onCommand', true));
-  sync('commandDone', (id, result) => void inst.host.event('command-result', { id, result }));
+  sync('commandDone', (id, result) => {
+    // The app answered: it stops acting for the command at the end of this turn (see RemoteScope).
+    remote.answered(String(id));
+    inst.host.event('command-result', { id, result });
+  });
 }
 
 /** Request-rate and in-flight limits (an action flood is refused here, before the main thread). */

@@ -2,6 +2,7 @@ import type { GrantState } from '../permissions/tiers.ts';
 import type { AppStorage } from './app-storage.ts';
 import { GuestInstance, type Fault } from './guest-instance.ts';
 import type { AppEventKind, AppMetrics, AppSpec, HostOp, SignalTuple } from './protocol.ts';
+import { remoteScopeOf } from './remote-scope.ts';
 
 /** A held-back app keeps at most this many values before older values of the same path are dropped. */
 const HELD_COALESCE_AT = 256;
@@ -106,10 +107,19 @@ export class AppSupervisor {
     }
   }
 
-  /** A cloud message, command, UI action or vehicle state for the app. */
+  /**
+   * A cloud message, command, UI action or vehicle state for the app. A command opens the app's
+   * remote scope before its handler runs: until it is answered (or times out), the app's actuator
+   * requests are asked as remote (see RemoteScope).
+   */
   deliverOther(kind: string, data: unknown): void {
     if (kind === 'state') return this.deliver(undefined, data);
-    if (this.instance && this.state === 'running') this.run(kind, data);
+    if (!this.instance || this.state !== 'running') return;
+    if (kind === 'command') {
+      const c = data as { id?: unknown; replyTo?: unknown };
+      remoteScopeOf(this.instance).begin(String(c.replyTo), String(c.id ?? c.replyTo));
+    }
+    this.run(kind, data);
   }
 
   private run(kind: string, data: unknown): boolean {
