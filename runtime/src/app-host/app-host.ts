@@ -15,13 +15,14 @@ import type { LedgerRecord } from './ledger/ledger.ts';
 import type { AppManifest } from './manifest/manifest.ts';
 import { declaredPermissions, signalPermissionFor, type GrantState, type PermissionTier } from './permissions/tiers.ts';
 import { AppSandbox, type SandboxEvent } from './sandbox/app-sandbox.ts';
+import { REMOTE_COMMAND_MS } from './sandbox/remote-scope.ts';
 import { DEFAULT_LIMITS, type AppMetrics, type SandboxLimits, type SignalTuple } from './sandbox/protocol.ts';
 import { checkTemplate, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
 import { buildApp } from './toolchain/build.ts';
 import { applyEvent, metricsText } from './host-events.ts';
 
-/** How long a cloud command waits for the app's answer (ms). */
-const COMMAND_TIMEOUT_MS = 5000;
+/** How long a cloud command waits for the app's answer (ms): as long as the app thread counts it in flight. */
+const COMMAND_TIMEOUT_MS = REMOTE_COMMAND_MS;
 /**
  * How often batched deliveries go to the app thread (ms). Every value an app's rate allows is
  * kept, in order, so a 50 Hz signal still reaches the app 50 times a second, five values a batch.

@@ -92,7 +92,7 @@ export class HmiServer {
       this.broadcast({ t: 'vehicle', v });
       if (v.ux !== prev.ux) this.apps?.restrictionChanged();
     };
-    const onDecision = (d: ActionDecision): void => this.broadcast({ t: 'decision', d: { caller: d.caller, path: d.path, value: d.value, allowed: d.allowed, reason: d.reason, detail: d.detail, timeMs: d.timeMs } });
+    const onDecision = (d: ActionDecision): void => this.broadcast({ t: 'decision', d: { caller: d.caller, ...(d.via ? { via: d.via, command: d.command } : {}), path: d.path, value: d.value, allowed: d.allowed, reason: d.reason, detail: d.detail, timeMs: d.timeMs } });
     const onNotify = (n: HmiNotification): void => {
       this.log.log(n.severity === 'critical' ? 'warn' : 'info', 'notification', { source: n.source, severity: n.severity, title: n.title });
       this.broadcast({ t: 'notify', n });

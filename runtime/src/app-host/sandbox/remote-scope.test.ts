@@ -46,7 +46,7 @@ async function command(appId: string, name: string, args: Record<string, unknown
   return { id, result: e.detail['result'] };
 }
 
-const perms = { actuators: [TEMP], cloud: ['state'], network: [{ domain: 'example.org', reason: 'test' }] };
+const perms = { actuators: [TEMP], cloud: ['state', 'inbox'], network: [{ domain: 'example.org', reason: 'test' }] };
 const grants = { cloud: 'granted', 'net:example.org': 'granted' } as const;
 
 test('a command\'s requests are marked remote with its id; a timer of the app\'s own and a UI action are not', async () => {
@@ -109,6 +109,26 @@ test('a command the app never answers counts until it times out', async () => {
   await new Promise((r) => setTimeout(r, REMOTE_COMMAND_MS - (Date.now() - at) + 100));
   sb.deliver('test.mute', 'ui-action', { id: '21' });
   assert.equal(await setOf(21), { value: 21, via: undefined, command: undefined });
+});
+
+test('a cloud message is remote too, for its handler and what the handler started; not afterwards', async () => {
+  sb.load(testSpec(testManifest('inbox', perms), `
+    const { vehicle, cloud } = headunit;
+    cloud.subscribe('inbox', (payload) => {
+      const v = Number(payload);
+      vehicle.set('${TEMP}', v);
+      setTimeout(() => vehicle.set('${TEMP}', v + 1), 30);
+    });
+    headunit.ui.onAction((a) => vehicle.set('${TEMP}', Number(a.id)));
+  `, { trusted: true, grants }));
+  await until(() => events.find((e) => e.appId === 'test.inbox' && e.kind === 'started'));
+  await new Promise((r) => setTimeout(r, 50));
+  sb.deliver('test.inbox', 'cloud', { topic: 'inbox', payload: '30' });
+  assert.equal(await setOf(30), { value: 30, via: 'remote', command: 'message:inbox' });
+  assert.equal(await setOf(31), { value: 31, via: 'remote', command: 'message:inbox' });
+  await new Promise((r) => setTimeout(r, 50));
+  sb.deliver('test.inbox', 'ui-action', { id: '32' });
+  assert.equal(await setOf(32), { value: 32, via: undefined, command: undefined });
 });
 
 test.run();

@@ -36,6 +36,8 @@ export class AppSupervisor {
   private floods = 0;
   private floodTimer: NodeJS.Timeout | null = null;
   private unloaded = false;
+  /** Cloud messages delivered (names their remote periods). */
+  private messages = 0;
   private heap: { instance: GuestInstance | null; bytes: number; atMs: number } = { instance: null, bytes: 0, atMs: 0 };
 
   constructor(
@@ -110,14 +112,23 @@ export class AppSupervisor {
   /**
    * A cloud message, command, UI action or vehicle state for the app. A command opens the app's
    * remote scope before its handler runs: until it is answered (or times out), the app's actuator
-   * requests are asked as remote (see RemoteScope).
+   * requests are asked as remote (see RemoteScope). A cloud message (unsigned: anybody allowed on
+   * the app's topics may send one) opens it too, for its handlers' run and what they started.
    */
   deliverOther(kind: string, data: unknown): void {
     if (kind === 'state') return this.deliver(undefined, data);
     if (!this.instance || this.state !== 'running') return;
+    const scope = remoteScopeOf(this.instance);
     if (kind === 'command') {
       const c = data as { id?: unknown; replyTo?: unknown };
-      remoteScopeOf(this.instance).begin(String(c.replyTo), String(c.id ?? c.replyTo));
+      scope.begin(String(c.replyTo), String(c.id ?? c.replyTo));
+    }
+    if (kind === 'cloud') {
+      const key = `message ${++this.messages}`;
+      scope.begin(key, `message:${String((data as { topic?: unknown }).topic)}`);
+      this.run(kind, data);
+      scope.answered(key);
+      return;
     }
     this.run(kind, data);
   }
