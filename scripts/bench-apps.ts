@@ -19,7 +19,7 @@ import { DEFAULT_CONFIG, loadCarConfig } from '../runtime/src/config/car-config.
 import { createLogger } from '../runtime/src/log.ts';
 import { Runtime } from '../runtime/src/runtime.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 const PHASES = ['ten', 'sandbox', 'hostile'];
 if (values.help) {
   console.log(`Usage: node --import tsx scripts/bench-apps.ts [--seconds N] [--only ${PHASES.join('|')}]\n\nPrints the app platform figures of issue #6.`);
@@ -31,6 +31,10 @@ if (values.only !== undefined && !PHASES.includes(values.only)) {
 }
 const run = (phase: string): boolean => values.only === undefined || values.only === phase;
 const SECONDS = Number(values.seconds);
+if (!/^\d+$/.test(values.seconds) || SECONDS < 2) {
+  console.error(`bench-apps: --seconds takes a whole number of seconds, at least 2; got ${JSON.stringify(values.seconds)}`);
+  process.exit(2);
+}
 const quiet = createLogger({ write: () => true });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
