@@ -112,4 +112,11 @@ test('a runaway app is struck and quarantined while the others keep running; /me
   assert.is(refused.status, 403);
 });
 
+test('apps.db: the decode thread does not checkpoint while the app thread does, and takes it over when that thread ends', async () => {
+  const auto = (): number => host.state.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  assert.is(auto(), 0);
+  await host.sandbox.close();
+  await until(() => auto() === 1000);
+});
+
 test.run();

@@ -20,6 +20,8 @@ import { DEFAULT_LIMITS, type AppMetrics, type SandboxLimits, type SignalTuple }
 import { checkTemplate, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
 import { buildApp } from './toolchain/build.ts';
 import { applyEvent, metricsText } from './host-events.ts';
+import { selfCheckpoint } from './ledger/app-db.ts';
+import { AppLogs } from './ledger/app-logs.ts';
 
 /** How long a cloud command waits for the app's answer (ms): as long as the app thread counts it in flight. */
 const COMMAND_TIMEOUT_MS = REMOTE_COMMAND_MS;
@@ -85,6 +87,8 @@ interface LoadedApp {
  */
 export class AppHost extends EventEmitter {
   readonly state: AppState;
+  /** The apps' console lines, written to the database once a second. */
+  readonly appLogs: AppLogs;
   readonly apps = new Map<string, LoadedApp>();
   /** Each app's task stack (bottom first) and its top template: only templates checked here. */
   readonly templates = new Map<string, { template: UiTemplate; stack: UiTemplate[]; timeMs: number }>();
@@ -94,6 +98,7 @@ export class AppHost extends EventEmitter {
   private cloud: AppCloudLink | null = null;
   private tick: NodeJS.Timeout | null = null;
   private readsFlush: NodeJS.Timeout | null = null;
+  private logsFlush: NodeJS.Timeout | null = null;
   private stateFor = new Set<string>();
   private readonly commandWaits = new Map<string, (r: unknown) => void>();
   private commandSeq = 0;
@@ -104,8 +109,13 @@ export class AppHost extends EventEmitter {
   ) {
     super();
     this.state = openAppState(deps.dataDir, deps.vss);
+    this.appLogs = new AppLogs(this.state.db);
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     sandbox.on('event', (e: SandboxEvent) => applyEvent(this, e));
+    // The app thread checkpoints apps.db; without it this connection must, or the WAL grows.
+    sandbox.on('exit', () => {
+      if (this.state.db.open) selfCheckpoint(this.state.db);
+    });
     this.state.ledger.onRecord((r: LedgerRecord) => this.emit('ledger', r));
     deps.vehicle.on('change', () => {
       for (const id of this.apps.keys()) this.stateFor.add(id);
@@ -129,6 +139,7 @@ export class AppHost extends EventEmitter {
     if (sb.niceProblem) deps.log.log('warn', sb.niceProblem, {});
     host.tick = setInterval(() => host!.flush(), APP_TICK_MS);
     host.readsFlush = setInterval(() => host!.state.ledger.flushReads(), 10_000);
+    host.logsFlush = setInterval(() => host!.appLogs.flush(), 1000);
     return host;
   }
 
@@ -206,10 +217,13 @@ export class AppHost extends EventEmitter {
       if (declaredPermissions(app.manifest).find((d) => d.id === perm.id)?.tier !== 'normal') dangerous.add(path);
       byRate.set(perm.maxRateHz, [...(byRate.get(perm.maxRateHz) ?? []), this.deps.store.index(path)]);
     }
+    // A value already waiting for the next tick is not queued twice (a grant or a restart re-subscribes).
+    const waiting = new Set(app.pending.map((t) => `${t[0]}@${t[2]}`));
+    const st = this.deps.store;
     for (const [rate, indices] of byRate) {
       app.unsubs.push(this.deps.store.subscribe(indices, { maxRateHz: rate }, (ups) => this.queue(app, ups, dangerous)));
       // Current values at once, so vehicle.get works from the first callback.
-      this.queue(app, indices.filter((i) => this.deps.store.quality[i] !== 0).map((i) => ({ index: i, path: this.deps.store.paths[i]!, value: this.deps.store.values[i]!, timeMs: this.deps.store.times[i]!, quality: this.deps.store.quality[i]! })), dangerous);
+      this.queue(app, indices.filter((i) => st.quality[i] !== 0 && !waiting.has(`${st.paths[i]}@${st.times[i]}`)).map((i) => ({ index: i, path: this.deps.store.paths[i]!, value: this.deps.store.values[i]!, timeMs: this.deps.store.times[i]!, quality: this.deps.store.quality[i]! })), dangerous);
     }
     this.stateFor.add(id);
   }
@@ -366,6 +380,7 @@ export class AppHost extends EventEmitter {
   }
 
   logs(appId: string, limit = 100): { timeMs: number; level: string; message: string }[] {
+    this.appLogs.flush();
     const rows = this.state.db.prepare('SELECT time_ms, level, message FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT ?').all(appId, limit) as { time_ms: number; level: string; message: string }[];
     return rows.reverse().map((r) => ({ timeMs: r.time_ms, level: r.level, message: r.message }));
   }
@@ -384,11 +399,13 @@ export class AppHost extends EventEmitter {
   async stop(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
     if (this.readsFlush) clearInterval(this.readsFlush);
+    if (this.logsFlush) clearInterval(this.logsFlush);
     for (const id of [...this.apps.keys()]) this.unload(id);
     // Give the app thread a moment to run the apps' onStop handlers (each bounded by its deadline).
     await new Promise((r) => setTimeout(r, 50));
     await this.sandbox.close();
     this.state.ledger.flushReads(true);
+    this.appLogs.flush();
     this.state.close();
   }
 }

@@ -1,12 +1,9 @@
-import type { Statement } from 'better-sqlite3';
 import type { AppHost } from './app-host.ts';
 import type { LedgerKind } from './ledger/ledger.ts';
 import type { SandboxEvent } from './sandbox/app-sandbox.ts';
 import type { AppMetrics } from './sandbox/protocol.ts';
 import type { AppNotification } from './sandbox/ui-template.ts';
 
-/** Log lines kept per app in the database. */
-const MAX_LOG_ROWS_PER_APP = 1000;
 /** Notifications kept in memory for the HMI. */
 const MAX_NOTIFICATIONS = 100;
 
@@ -62,22 +59,8 @@ export function applyEvent(host: AppHost, e: SandboxEvent): void {
   }
 }
 
-let writes = 0;
-/** The two statements per database, prepared once (preparing parses the SQL every time). */
-const statements = new WeakMap<AppHost['state']['db'], { insert: Statement; trim: Statement }>();
 function writeLog(host: AppHost, appId: string, level: string, message: string): void {
-  const db = host.state.db;
-  let st = statements.get(db);
-  if (!st) {
-    st = {
-      insert: db.prepare('INSERT INTO logs (time_ms, app_id, level, message) VALUES (?, ?, ?, ?)'),
-      trim: db.prepare('DELETE FROM logs WHERE app_id = ? AND seq <= (SELECT seq FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)'),
-    };
-    statements.set(db, st);
-  }
-  st.insert.run(Date.now(), appId, level, message);
-  // Trim now and then, not on every line.
-  if (++writes % 200 === 0) st.trim.run(appId, appId, MAX_LOG_ROWS_PER_APP);
+  host.appLogs.add(appId, level, message);
 }
 
 /** Escapes a Prometheus label value. */

@@ -45,7 +45,8 @@ export const CHECKPOINT_EVERY_MS = 2000;
  * checkpoints on commit (SQLite's default would, on whichever thread wrote the 1000th page: a
  * 5 ms stall of the decode loop when that is the main thread, as measured under hostile apps);
  * the app thread's connection checkpoints every CHECKPOINT_EVERY_MS (`checkpoint`), and SQLite
- * checkpoints when the last connection closes.
+ * checkpoints when the last connection closes. Should the app thread end, the host turns the
+ * main connection's own checkpoints back on (`selfCheckpoint`).
  */
 export function openAppDb(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
@@ -54,6 +55,8 @@ export function openAppDb(dataDir: string): Database.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 2000');
   db.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint the WAL file is cut back to this size instead of staying at its largest.
+  db.pragma('journal_size_limit = 8388608');
   db.exec(SCHEMA);
   return db;
 }
@@ -61,4 +64,9 @@ export function openAppDb(dataDir: string): Database.Database {
 /** Copies what the WAL holds into the database file without waiting for readers or writers. */
 export function checkpoint(db: Database.Database): void {
   db.pragma('wal_checkpoint(PASSIVE)');
+}
+
+/** Back to SQLite's own checkpoints on this connection (every 1000 pages): nobody else will. */
+export function selfCheckpoint(db: Database.Database): void {
+  db.pragma('wal_autocheckpoint = 1000');
 }

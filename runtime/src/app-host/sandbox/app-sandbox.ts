@@ -50,6 +50,8 @@ export class AppSandbox extends EventEmitter {
     this.worker = worker;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => this.emit('event', { appId: '-', kind: 'error', detail: { message: `app thread failed: ${err.message}` } } satisfies SandboxEvent));
+    // `exit` (code): the app thread is gone, closed or not; nothing it did (checkpoints) goes on.
+    worker.on('exit', (code) => this.emit('exit', code));
   }
 
   /**

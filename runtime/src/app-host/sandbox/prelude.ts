@@ -51,9 +51,9 @@ export const PRELUDE = String.raw`(function (caps) {
       sync('subscribe', path);
       const tree = path.endsWith('.*');
       // What a delivery compares: a subtree's prefix ('Vehicle.Cabin.') and its root ('Vehicle.Cabin'), or the leaf.
-      const s = { path, tree, prefix: tree ? path.slice(0, -1) : path, root: tree ? path.slice(0, -2) : path, label: 'subscribe ' + path, cb: fn(cb, 'vehicle.subscribe') };
+      const s = { path, tree, prefix: tree ? path.slice(0, -1) : path, root: tree ? path.slice(0, -2) : path, label: 'subscribe ' + path, dead: false, cb: fn(cb, 'vehicle.subscribe') };
       subs.push(s);
-      return () => { const i = subs.indexOf(s); if (i >= 0) subs.splice(i, 1); };
+      return () => { s.dead = true; const i = subs.indexOf(s); if (i >= 0) subs.splice(i, 1); };
     },
     set: (path, value) => async_('set', path, value),
     state: () => latestState,
@@ -105,19 +105,31 @@ export const PRELUDE = String.raw`(function (caps) {
   });
 
   const handlers = {
+    // One delivery, oldest value first: each value to the leaf subscriptions of its path, in the
+    // order the values changed; then each subtree subscription once with its changes. A
+    // subscription removed by a callback gets nothing more, not even the rest of this delivery.
     signals(batch) {
-      for (let k = 0; k < subs.length; k++) {
-        const s = subs[k];
-        if (s.tree) {
-          let changes = null;
-          for (let j = 0; j < batch.length; j++) {
-            const u = batch[j];
-            if (u[0] === s.root || u[0].startsWith(s.prefix)) (changes || (changes = [])).push({ path: u[0], value: u[1], timeMs: u[2], quality: u[3] });
+      const now = subs.slice();
+      let leaves = 0;
+      for (let k = 0; k < now.length; k++) if (!now[k].tree) leaves++;
+      if (leaves > 0) {
+        for (let j = 0; j < batch.length; j++) {
+          const u = batch[j];
+          for (let k = 0; k < now.length; k++) {
+            const s = now[k];
+            if (!s.tree && !s.dead && u[0] === s.path) safe(s.label, s.cb, u[1], { path: u[0], timeMs: u[2], quality: u[3] });
           }
-          if (changes) safe(s.label, s.cb, changes);
-        } else {
-          for (let j = 0; j < batch.length; j++) { const u = batch[j]; if (u[0] === s.path) safe(s.label, s.cb, u[1], { path: u[0], timeMs: u[2], quality: u[3] }); }
         }
+      }
+      for (let k = 0; k < now.length; k++) {
+        const s = now[k];
+        if (!s.tree || s.dead) continue;
+        let changes = null;
+        for (let j = 0; j < batch.length; j++) {
+          const u = batch[j];
+          if (u[0] === s.root || u[0].startsWith(s.prefix)) (changes || (changes = [])).push({ path: u[0], value: u[1], timeMs: u[2], quality: u[3] });
+        }
+        if (changes) safe(s.label, s.cb, changes);
       }
     },
     state(st) { latestState = st; for (const f of stateFns.slice()) safe('onVehicleState', f, st); },

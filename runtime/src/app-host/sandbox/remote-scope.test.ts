@@ -131,4 +131,17 @@ test('a cloud message is remote too, for its handler and what the handler starte
   assert.equal(await setOf(32), { value: 32, via: undefined, command: undefined });
 });
 
+test('a long timer set for a command holds the remote period only for a while: the app\'s later requests are its own', async () => {
+  sb.load(testSpec(testManifest('later', perms), `
+    const { vehicle, cloud } = headunit;
+    cloud.onCommand(() => { setTimeout(() => vehicle.set('${TEMP}', 41), ${REMOTE_COMMAND_MS + 600}); return 'ok'; });
+    headunit.ui.onAction((a) => vehicle.set('${TEMP}', Number(a.id)));
+  `, { trusted: true, grants }));
+  await until(() => events.find((e) => e.appId === 'test.later' && e.kind === 'started'));
+  const c = await command('test.later', 'go');
+  sb.deliver('test.later', 'ui-action', { id: '40' });
+  assert.equal(await setOf(40), { value: 40, via: 'remote', command: c.id }, 'while the timer is young');
+  assert.equal(await setOf(41), { value: 41, via: undefined, command: undefined }, 'when it fires after the lapse');
+});
+
 test.run();

@@ -9,8 +9,12 @@ export const REMOTE_COMMAND_MS = 5000;
  * the app answered (at the end of that turn, so promise jobs of the same run still count) or the
  * command timed out, and while anything started inside it is pending: a timer set then (until it
  * fired, or was cleared for an interval) and a request made then (until its answer was handled).
- * Whatever starts while it is open holds it open too. Conservative: while it is open, every
- * actuator request of the app counts as remote, whatever callback made it.
+ * Whatever starts while it is open holds it open too, for at most REMOTE_COMMAND_MS each.
+ * Conservative: while it is open, every actuator request of the app counts as remote, whatever
+ * callback made it. What it does not cover: an app that keeps the command's intent in its own
+ * state and acts on it later from a callback of its own (a timer past the lapse, a signal
+ * change); those requests are the app's, under the policy's rules for everyone (the trunk opens
+ * only while parked, whoever asks).
  */
 export class RemoteScope {
   private holds = 0;
@@ -45,10 +49,19 @@ export class RemoteScope {
 
   /**
    * While open: one more hold (for a timer or request started now) and the function that
-   * releases it, once; null when closed.
+   * releases it, once; null when closed. A hold lapses after REMOTE_COMMAND_MS whatever it waits
+   * for: a 30-minute timer set by a command's handler (climate's auto-off) must not keep the
+   * app's own later requests, or the driver's taps on its tile, remote for 30 minutes.
    */
   hold(): (() => void) | null {
-    return this.holds > 0 ? this.take() : null;
+    if (this.holds === 0) return null;
+    const release = this.take();
+    const lapse = setTimeout(release, REMOTE_COMMAND_MS);
+    lapse.unref?.();
+    return () => {
+      clearTimeout(lapse);
+      release();
+    };
   }
 
   private take(): () => void {

@@ -46,6 +46,28 @@ test('an app starts, gets batched values and the vehicle state, and answers thro
   assert.ok(logsOf('test.echo').includes('temp 21.5 {"value":21.5,"timeMs":1000,"quality":"valid"}'));
 });
 
+test('one delivery with several values: leaf callbacks per value in the order they changed, a subtree once, an unsubscribe stops at once', async () => {
+  const LAT = 'Vehicle.CurrentLocation.Latitude';
+  const LON = 'Vehicle.CurrentLocation.Longitude';
+  const m = testManifest('batch', { signals: [{ path: 'Vehicle.CurrentLocation.*', maxRateHz: 50 }] });
+  sb.load(testSpec(m, `
+    const seen = [];
+    const { vehicle } = headunit;
+    const offLat = vehicle.subscribe('${LAT}', (v) => { seen.push('once:' + v); offLat(); });
+    vehicle.subscribe('${LAT}', (v) => seen.push('lat:' + v));
+    vehicle.subscribe('${LON}', (v) => seen.push('lon:' + v + '@' + vehicle.get('${LAT}').value));
+    vehicle.subscribe('Vehicle.CurrentLocation.*', (changes) => seen.push('tree:' + changes.map((c) => c.value).join('/')));
+    headunit.app.onStart(() => {});
+    headunit.ui.onAction(() => console.log('seen ' + seen.join(' ')));
+  `, { grants: { 'signal:Vehicle.CurrentLocation.*': 'granted' } }));
+  await until((e) => e.appId === 'test.batch' && e.kind === 'started');
+  sb.tick({ 'test.batch': [[LAT, 1, 10, 'valid'], [LON, 2, 10, 'valid'], [LAT, 3, 20, 'valid'], [LON, 4, 20, 'valid'], [LAT, 5, 30, 'valid']] }, null);
+  sb.deliver('test.batch', 'ui-action', { id: 'x' });
+  const line = String((await waitLog('test.batch', 'seen ')).detail['message']);
+  // vehicle.get answers with the newest value of the delivery; the callbacks see each value in turn.
+  assert.is(line, 'seen once:1 lat:1 lon:2@5 lat:3 lon:4@5 lat:5 tree:1/2/3/4/5');
+});
+
 test('escape probes: no process, require or host objects; the host prototype stays clean', async () => {
   const m = testManifest('escape');
   sb.load(testSpec(m, `

@@ -4,8 +4,7 @@ import { GuestInstance, type Fault } from './guest-instance.ts';
 import type { AppEventKind, AppMetrics, AppSpec, HostOp, SignalTuple } from './protocol.ts';
 import { remoteScopeOf } from './remote-scope.ts';
 
-/** A held-back app keeps at most this many values before older values of the same path are dropped. */
-const HELD_COALESCE_AT = 256;
+const NO_HEAP = { instance: null, bytes: 0, atMs: 0 };
 /** How often an app's QuickJS heap size is asked for the metrics (ms). */
 const HEAP_REFRESH_MS = 5000;
 /** Quarantines are counted over this window before the app is stopped for good (ms). */
@@ -38,7 +37,8 @@ export class AppSupervisor {
   private unloaded = false;
   /** Cloud messages delivered (names their remote periods). */
   private messages = 0;
-  private heap: { instance: GuestInstance | null; bytes: number; atMs: number } = { instance: null, bytes: 0, atMs: 0 };
+  /** The last heap figure and the instance it is of (dropped with the instance, whose memory it would keep). */
+  private heap: { instance: GuestInstance | null; bytes: number; atMs: number } = NO_HEAP;
 
   constructor(
     private spec: AppSpec,
@@ -86,14 +86,15 @@ export class AppSupervisor {
   /**
    * One tick's values (and the vehicle state when it changed), every value in order. While the
    * app cannot take them (over its CPU budget, quarantined, starting) they wait, and a path that
-   * changed again keeps only its newest value, as `vehicle.get` would show it.
+   * changed again keeps only its newest value, as `vehicle.get` would show it: an app coming
+   * back from its CPU budget does not get a second's backlog in one call.
    */
   deliver(signals: SignalTuple[] | undefined, state: unknown): void {
     if (signals) for (const s of signals) this.held.push(s);
     if (state !== null) this.heldState = state;
     const inst = this.instance;
     if (!inst || this.state !== 'running' || inst.throttled) {
-      if (this.held.length > HELD_COALESCE_AT) this.held = [...new Map(this.held.map((s) => [s[0], s] as const)).values()];
+      this.held = newestPerPath(this.held);
       return;
     }
     if (this.heldState !== null) {
@@ -167,6 +168,7 @@ export class AppSupervisor {
     this.cpuBefore += this.instance?.cpuMsTotal ?? 0;
     this.instance?.dispose();
     this.instance = null;
+    this.heap = NO_HEAP;
     this.held = [];
     const now = Date.now();
     this.quarantines = this.quarantines.filter((t) => now - t < QUARANTINE_WINDOW_MS);
@@ -191,6 +193,7 @@ export class AppSupervisor {
     this.cpuBefore += this.instance?.cpuMsTotal ?? 0;
     this.instance?.dispose();
     this.instance = null;
+    this.heap = NO_HEAP;
     this.state = 'stopped';
     this.io.event(this.id, 'stopped', { why });
   }
@@ -203,6 +206,7 @@ export class AppSupervisor {
     if (this.instance && this.state === 'running') this.instance.call('lifecycle', 'stop');
     this.instance?.dispose();
     this.instance = null;
+    this.heap = NO_HEAP;
     this.state = 'stopped';
   }
 
@@ -236,4 +240,14 @@ export class AppSupervisor {
       maxCallbackMs: i?.maxCallbackMs ?? 0,
     };
   }
+}
+
+/** The newest value of each path, in the order the paths last changed. */
+function newestPerPath(values: SignalTuple[]): SignalTuple[] {
+  const m = new Map<string, SignalTuple>();
+  for (const v of values) {
+    m.delete(v[0]);
+    m.set(v[0], v);
+  }
+  return m.size === values.length ? values : [...m.values()];
 }
