@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
@@ -40,6 +40,33 @@ export interface InstanceHost {
   event(kind: AppEventKind, detail: Record<string, unknown>): void;
   /** A fault in a callback the worker did not start itself (a timer, a reply). */
   onFault(f: Fault): void;
+}
+
+/** A callback past its deadline that has used less than this share of it in CPU was kept from running, not running. */
+const PREEMPTED_SHARE = 0.75;
+/** How coarse the kernel's per-thread CPU time is (ms): it moves at scheduler ticks (250 Hz). */
+const SCHED_SLACK_MS = 4;
+/** However it was kept from running, a callback is stopped after this many deadlines of wall time. */
+const WALL_CAP_FACTOR = 5;
+
+let schedstat: number | null | undefined;
+const schedBuf = Buffer.alloc(64);
+/**
+ * CPU time this thread has run (ms) from `/proc/thread-self/schedstat` (Linux; updated at the
+ * scheduler's ticks, a few ms coarse), or null where there is none. One pread on a kept file.
+ */
+function threadCpuMs(): number | null {
+  if (schedstat === undefined) {
+    try {
+      schedstat = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      schedstat = null;
+    }
+  }
+  if (schedstat === null) return null;
+  const n = readSync(schedstat, schedBuf, 0, schedBuf.length, 0);
+  const end = schedBuf.indexOf(32);
+  return Number(schedBuf.toString('latin1', 0, end > 0 && end < n ? end : n)) / 1e6;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -90,6 +117,10 @@ export class GuestInstance {
   requestTimes: number[] = [];
   inFlight = 0;
   private deadline = Infinity;
+  private deadlineMs = 0;
+  private wallCap = Infinity;
+  /** This thread's CPU time when the current callback started (ms). */
+  private cpuAtStart = 0;
   /** Set when the interrupt handler stopped the guest during the current callback (it may have swallowed the error). */
   private interrupted = false;
   private dispatchFn!: QuickJSHandle;
@@ -108,7 +139,16 @@ export class GuestInstance {
   ) {
     rt.setMaxStackSize(host.limits.stackBytes);
     rt.setInterruptHandler(() => {
-      if (performance.now() <= this.deadline) return false;
+      const now = performance.now();
+      if (now <= this.deadline) return false;
+      // The wall-clock deadline is up. This thread runs below the decode thread's priority, so on
+      // a busy machine part of that time it was waiting for a core: an app that has not used
+      // PREEMPTED_SHARE of its deadline in CPU goes on (up to WALL_CAP_FACTOR deadlines), so the
+      // scheduler's choice is not the app's strike. Without schedstat it is wall time only.
+      if (now <= this.wallCap) {
+        const cpu = threadCpuMs();
+        if (cpu !== null && cpu - this.cpuAtStart < this.deadlineMs * PREEMPTED_SHARE) return false;
+      }
       this.interrupted = true;
       return true;
     });
@@ -205,7 +245,10 @@ export class GuestInstance {
   /** Runs `body` under the deadline, accounts its time, and adds the CPU and memory verdicts. */
   private guard(body: () => Fault | null, deadlineFactor = 1): Fault | null {
     const t0 = performance.now();
-    this.deadline = t0 + this.host.limits.callbackMs * deadlineFactor;
+    this.deadlineMs = this.host.limits.callbackMs * deadlineFactor;
+    this.deadline = t0 + this.deadlineMs;
+    this.wallCap = t0 + this.deadlineMs * WALL_CAP_FACTOR;
+    this.cpuAtStart = threadCpuMs() ?? 0;
     this.interrupted = false;
     let fault: Fault | null;
     try {
@@ -216,7 +259,10 @@ export class GuestInstance {
       this.deadline = Infinity;
     }
     const ms = performance.now() - t0;
-    this.account(t0, ms);
+    // Charged to the CPU budget: the wall time, unless the thread's CPU time says it was kept
+    // from running for part of it (schedstat moves in scheduler ticks: SCHED_SLACK_MS of doubt).
+    const cpu = threadCpuMs();
+    this.account(t0, cpu === null ? ms : Math.min(ms, cpu - this.cpuAtStart + SCHED_SLACK_MS));
     if (!fault && this.interrupted) fault = { kind: 'interrupted', detail: `ran longer than ${this.host.limits.callbackMs * deadlineFactor} ms`, ms };
     if (!fault) fault = this.memoryFault() ?? this.cpuFault();
     if (fault) fault.ms = ms;
