@@ -99,7 +99,6 @@ export class AppHost extends EventEmitter {
   private tick: NodeJS.Timeout | null = null;
   private readsFlush: NodeJS.Timeout | null = null;
   private logsFlush: NodeJS.Timeout | null = null;
-  private stateFor = new Set<string>();
   private readonly commandWaits = new Map<string, (r: unknown) => void>();
   private commandSeq = 0;
 
@@ -118,7 +117,9 @@ export class AppHost extends EventEmitter {
     });
     this.state.ledger.onRecord((r: LedgerRecord) => this.emit('ledger', r));
     deps.vehicle.on('change', () => {
-      for (const id of this.apps.keys()) this.stateFor.add(id);
+      // At once, not at the next tick: a message or command that arrives next must meet an app
+      // that already knows the car is parked (delivery-key's checks). It changes seldom.
+      for (const id of this.apps.keys()) this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
     });
   }
 
@@ -131,7 +132,7 @@ export class AppHost extends EventEmitter {
         ledger: host!.state.ledger,
         cloud: () => host!.cloud,
         permits: (a, p) => host!.permits(a, p),
-        deliverCloud: (a, topic, payload) => sb.deliver(a, 'cloud', { topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+        deliverCloud: (a, topic, payload) => host!.send(a, 'cloud', { topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
         onUnsubscribe: (a, off) => host!.apps.get(a)?.cloudUnsubs.push(off),
       }, appId, op, args),
     );
@@ -183,8 +184,9 @@ export class AppHost extends EventEmitter {
     const app: LoadedApp = { manifest, bundle, source, trusted, unsubs: [], cloudUnsubs: [], pending: [] };
     this.apps.set(manifest.id, app);
     this.deps.grants.set(manifest.id, (path) => this.permits(manifest.id, path));
-    this.subscribe(app);
+    // Load first: the vehicle state that subscribing sends at once must reach the new instance.
     this.sandbox.load({ manifest, bundle, grants: this.state.grants.all(manifest.id), limits: this.limits });
+    this.subscribe(app);
   }
 
   /** Stops an app (its `onStop` runs) and drops its subscriptions. */
@@ -225,7 +227,7 @@ export class AppHost extends EventEmitter {
       // Current values at once, so vehicle.get works from the first callback.
       this.queue(app, indices.filter((i) => st.quality[i] !== 0 && !waiting.has(`${st.paths[i]}@${st.times[i]}`)).map((i) => ({ index: i, path: this.deps.store.paths[i]!, value: this.deps.store.values[i]!, timeMs: this.deps.store.times[i]!, quality: this.deps.store.quality[i]! })), dangerous);
     }
-    this.stateFor.add(id);
+    this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
   }
 
   private queue(app: LoadedApp, ups: SignalUpdate[], dangerous: Set<string>): void {
@@ -237,7 +239,20 @@ export class AppHost extends EventEmitter {
     }
   }
 
-  /** One tick: every app's pending values in one message; the vehicle state to apps that need it. */
+  /**
+   * A message, command or tap for one app, after the values still waiting for its next tick: what
+   * the app decides on it, it decides on the car as it was when it arrived (parked, locked).
+   */
+  send(appId: string, kind: 'cloud' | 'command' | 'ui-action', data: unknown): void {
+    const app = this.apps.get(appId);
+    if (app && app.pending.length > 0) {
+      this.sandbox.tick({ [appId]: app.pending }, null);
+      app.pending = [];
+    }
+    this.sandbox.deliver(appId, kind, data);
+  }
+
+  /** One tick: every app's pending values in one message (the vehicle state goes at once, when it changes). */
   flush(): void {
     const batch: Record<string, SignalTuple[]> = {};
     let any = false;
@@ -247,8 +262,6 @@ export class AppHost extends EventEmitter {
       app.pending = [];
       any = true;
     }
-    for (const id of this.stateFor) this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
-    this.stateFor.clear();
     if (any) this.sandbox.tick(batch, null);
   }
 
@@ -316,7 +329,7 @@ export class AppHost extends EventEmitter {
   /** The driver pressed back: pops the app's task stack and tells the app (`ui.onAction` with id `$back`). */
   uiBack(appId: string): boolean {
     if (!this.setTemplate(appId, null, 'pop')) return false;
-    this.sandbox.deliver(appId, 'ui-action', { id: '$back' });
+    this.send(appId, 'ui-action', { id: '$back' });
     return true;
   }
 
@@ -340,7 +353,7 @@ export class AppHost extends EventEmitter {
 
   /** A tap on one of a tile's actions. */
   uiAction(appId: string, actionId: string): void {
-    this.sandbox.deliver(appId, 'ui-action', { id: actionId });
+    this.send(appId, 'ui-action', { id: actionId });
   }
 
   /**
@@ -359,7 +372,7 @@ export class AppHost extends EventEmitter {
         resolve(r);
       });
       // The app sees the sender's id (the command's nonce) as `id`; answers are matched by ours.
-      this.sandbox.deliver(appId, 'command', { ...command, id: command.id ?? id, replyTo: id });
+      this.send(appId, 'command', { ...command, id: command.id ?? id, replyTo: id });
     });
   }
 

@@ -29,11 +29,14 @@ test('a reply enqueued while a telemetry backlog drains overtakes the rest of it
     pub.start();
     conn.start();
     await until(() => arrived.length > 200, 10_000, 'draining');
+    // Where the backlog stands when the reply is queued (how far past 200 depends on the machine's load).
+    const queuedAt = arrived.length;
     outbox.enqueue({ topic: 'vehicles/car-p/commands/x/reply', body: { n: 'reply' }, kind: 'reply', dataClass: 'service' });
     pub.kick();
     await until(() => outbox.depth.messages === 0, 20_000, 'drained');
     const at = arrived.indexOf('reply');
-    assert.ok(at > 200 && at < 400, `reply arrived at position ${at} of ${arrived.length}`);
+    // It overtakes what is still queued: at most the in-flight window (10) and one batch behind.
+    assert.ok(at >= queuedAt && at < queuedAt + 100 && at < 1500, `reply arrived at position ${at} of ${arrived.length}, queued when ${queuedAt} had arrived`);
     const telemetry = arrived.filter((n) => n !== 'reply');
     assert.equal(new Set(telemetry).size, 2000, `${telemetry.length} arrived, ${new Set(telemetry).size} unique`);
     assert.ok(telemetry.every((n, k) => k === 0 || Number(n.slice(1)) > Number(telemetry[k - 1]!.slice(1))), 'telemetry in order');
