@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testManifest, testSpec } from '../test/fixtures.ts';
-import { AppSandbox, type SandboxEvent } from './app-sandbox.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { APP_THREAD_NICE, AppSandbox, type SandboxEvent } from './app-sandbox.ts';
 
 const events: SandboxEvent[] = [];
 let sb: AppSandbox;
@@ -66,6 +67,18 @@ test('one delivery with several values: leaf callbacks per value in the order th
   const line = String((await waitLog('test.batch', 'seen ')).detail['message']);
   // vehicle.get answers with the newest value of the delivery; the callbacks see each value in turn.
   assert.is(line, 'seen once:1 lat:1 lon:2@5 lat:3 lon:4@5 lat:5 tree:1/2/3/4/5');
+});
+
+test('the decode (main) thread alone keeps its priority: the app thread and the helper threads run below it', () => {
+  if (!existsSync('/proc/self/task')) return;
+  const nice = (tid: string): number => {
+    const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  const tids = readdirSync('/proc/self/task');
+  assert.ok(tids.length > 2);
+  assert.is(nice(String(process.pid)), 0);
+  for (const t of tids) if (t !== String(process.pid)) assert.ok(nice(t) >= APP_THREAD_NICE, `thread ${t} runs at nice ${nice(t)}`);
 });
 
 test('escape probes: no process, require or host objects; the host prototype stays clean', async () => {
