@@ -1,17 +1,10 @@
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
-import { appRoutes } from '../http/app-routes.ts';
-import { createHttpServer } from '../http/http-server.ts';
-import { memoryLogger } from '../log.ts';
-import { Runtime } from '../runtime.ts';
+import { startAppServer, until, type AppServer } from './test/app-server.ts';
 import type { AppHost } from './app-host.ts';
-import { attachApps } from './runtime-apps.ts';
 
 // A real sandboxed app rendering every kind the HMI draws besides tile/list/gauge/alert, through
 // the shared validator (runtime/src/ui-templates), as a task stack.
@@ -36,35 +29,18 @@ tryUi(() => ui.push({ kind: 'control', title: 'Trunk', control: { type: 'toggle'
 console.log('done');
 `);
 
-let rt: Runtime;
+let server: AppServer;
 let host: AppHost;
 let base = '';
-let server: ReturnType<typeof createHttpServer>;
 test.before(async () => {
-  const cfg = { ...loadCarConfig(DEFAULT_CONFIG), dataDir: join(dir, 'data'), appsDir: join(dir, 'apps') };
-  rt = await Runtime.create(cfg, memoryLogger());
-  await rt.start();
-  host = await attachApps(rt, { dataDir: cfg.dataDir, log: memoryLogger() });
-  server = createHttpServer(rt, [appRoutes(host)]).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startAppServer(dir, { appsDir: join(dir, 'apps') });
+  ({ host, base } = server);
 });
 test.after(async () => {
-  server.close();
-  await host.stop();
-  await rt.stop();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(f: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const messages = (): string[] => host.logs('com.test.panel', 1000).map((l) => l.message);
 
 test('a sandboxed app renders and pushes grid, pane, status and control; invalid ones are refused with the app id and JSON path', async () => {

@@ -1,28 +1,22 @@
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { startAppServer, until, type AppServer } from '../app-host/test/app-server.ts';
 import type { AppHost } from '../app-host/app-host.ts';
 import { packHua } from '../app-host/package/hua.ts';
 import { generateSigningKey, loadPrivateKey } from '../app-host/package/signing.ts';
-import { attachApps } from '../app-host/runtime-apps.ts';
 import { buildApp, packageFiles } from '../app-host/toolchain/build.ts';
-import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
-import { memoryLogger } from '../log.ts';
 import { Runtime } from '../runtime.ts';
 import { QUALITY_VALID } from '../signal-store/signal-store.ts';
-import { appRoutes } from './app-routes.ts';
-import { createHttpServer } from './http-server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'app-install-'));
 const TRUNK = 'Vehicle.Body.Trunk.Rear.IsOpen';
+let server: AppServer;
 let rt: Runtime;
 let host: AppHost;
 let base = '';
-let server: ReturnType<typeof createHttpServer>;
 let hua: Buffer;
 
 async function packed(): Promise<Buffer> {
@@ -44,19 +38,12 @@ function drive(kmh: number): void {
 }
 
 test.before(async () => {
-  const cfg = { ...loadCarConfig(DEFAULT_CONFIG), dataDir: join(dir, 'data') };
-  rt = await Runtime.create(cfg, memoryLogger());
-  await rt.start();
-  host = await attachApps(rt, { dataDir: cfg.dataDir, log: memoryLogger() });
-  server = createHttpServer(rt, [appRoutes(host)]).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startAppServer(dir, {});
+  ({ rt, host, base } = server);
   hua = await packed();
 });
 test.after(async () => {
-  server.close();
-  await host.stop();
-  await rt.stop();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -67,14 +54,6 @@ const call = async (path: string, init?: RequestInit): Promise<{ status: number;
 };
 const upload = (b: Buffer): ReturnType<typeof call> => call('/api/apps/install', { method: 'POST', body: new Uint8Array(b), headers: { 'content-type': 'application/octet-stream', 'x-file-name': 'hello.hua' } });
 const devMode = (enabled: boolean): ReturnType<typeof call> => call('/api/apps/developer-mode', { method: 'PUT', body: JSON.stringify({ enabled }) });
-
-async function until(f: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('while driving: sideload and developer mode are refused with 409 DRIVING', async () => {
   drive(80);
