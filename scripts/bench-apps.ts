@@ -114,9 +114,9 @@ async function tenApps(): Promise<void> {
   });
   let ticks = 0;
   const tick = host.sandbox.tick.bind(host.sandbox);
-  host.sandbox.tick = (s, st) => {
+  host.sandbox.tick = (s) => {
     ticks++;
-    tick(s, st);
+    tick(s);
   };
   for (let i = 0; i < 10; i++) {
     const m = manifest(`bench.listener${i}`, { signals: [{ path: 'Vehicle.*', maxRateHz: 50 }] });

@@ -246,7 +246,7 @@ export class AppHost extends EventEmitter {
   send(appId: string, kind: 'cloud' | 'command' | 'ui-action', data: unknown): void {
     const app = this.apps.get(appId);
     if (app && app.pending.length > 0) {
-      this.sandbox.tick({ [appId]: app.pending }, null);
+      this.sandbox.tick({ [appId]: app.pending });
       app.pending = [];
     }
     this.sandbox.deliver(appId, kind, data);
@@ -262,7 +262,7 @@ export class AppHost extends EventEmitter {
       app.pending = [];
       any = true;
     }
-    if (any) this.sandbox.tick(batch, null);
+    if (any) this.sandbox.tick(batch);
   }
 
   /** May `appId` request actuator `path`? (the action policy asks) */

@@ -149,9 +149,9 @@ export class AppSandbox extends EventEmitter {
     this.post({ t: 'grants', appId, grants });
   }
 
-  /** One tick: values per app, and the vehicle state when it changed. */
-  tick(signals: Record<string, SignalTuple[]>, state: unknown | null): void {
-    this.post({ t: 'tick', signals, state });
+  /** One tick: every app's waiting values (the vehicle state goes with `deliver(id, 'state')` at once). */
+  tick(signals: Record<string, SignalTuple[]>): void {
+    this.post({ t: 'tick', signals });
   }
 
   deliver(appId: string, kind: 'cloud' | 'command' | 'ui-action' | 'state', data: unknown): void {

@@ -79,7 +79,7 @@ export type ToWorker =
   | { t: 'unload'; appId: string }
   | { t: 'restart'; appId: string }
   | { t: 'grants'; appId: string; grants: Record<string, GrantState> }
-  | { t: 'tick'; signals: Record<string, SignalTuple[]>; state: unknown | null }
+  | { t: 'tick'; signals: Record<string, SignalTuple[]> }
   | { t: 'reply'; id: number; appId: string; ok: boolean; value?: unknown; error?: GuestErrorInfo }
   | { t: 'deliver'; appId: string; kind: 'cloud' | 'command' | 'ui-action' | 'state'; data: unknown }
   | { t: 'storage'; dataDir: string };

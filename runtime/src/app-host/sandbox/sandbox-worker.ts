@@ -55,7 +55,7 @@ async function main(): Promise<void> {
         apps.get(m.appId)?.setGrants(m.grants);
         return;
       case 'tick':
-        for (const [id, sup] of apps) sup.deliver(m.signals[id], m.state);
+        for (const [id, sup] of apps) sup.deliver(m.signals[id], null);
         return;
       case 'reply': {
         const w = waiting.get(m.id);

@@ -41,7 +41,8 @@ test('an app starts, gets batched values and the vehicle state, and answers thro
   `));
   const started = await until((e) => e.appId === 'test.echo' && e.kind === 'started');
   assert.type(started.detail['ms'], 'number');
-  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 21.5, 1000, 'valid']] }, { drive: 'parked' });
+  sb.deliver('test.echo', 'state', { drive: 'parked' });
+  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 21.5, 1000, 'valid']] });
   await waitLog('test.echo', 'temp');
   assert.ok(logsOf('test.echo').includes('state parked'));
   assert.ok(logsOf('test.echo').includes('temp 21.5 {"value":21.5,"timeMs":1000,"quality":"valid"}'));
@@ -62,7 +63,7 @@ test('one delivery with several values: leaf callbacks per value in the order th
     headunit.ui.onAction(() => console.log('seen ' + seen.join(' ')));
   `, { grants: { 'signal:Vehicle.CurrentLocation.*': 'granted' } }));
   await until((e) => e.appId === 'test.batch' && e.kind === 'started');
-  sb.tick({ 'test.batch': [[LAT, 1, 10, 'valid'], [LON, 2, 10, 'valid'], [LAT, 3, 20, 'valid'], [LON, 4, 20, 'valid'], [LAT, 5, 30, 'valid']] }, null);
+  sb.tick({ 'test.batch': [[LAT, 1, 10, 'valid'], [LON, 2, 10, 'valid'], [LAT, 3, 20, 'valid'], [LON, 4, 20, 'valid'], [LAT, 5, 30, 'valid']] });
   sb.deliver('test.batch', 'ui-action', { id: 'x' });
   const line = String((await waitLog('test.batch', 'seen ')).detail['message']);
   // vehicle.get answers with the newest value of the delivery; the callbacks see each value in turn.
@@ -174,7 +175,7 @@ test('a corrupt bundle stops the app with the reason, and the others keep runnin
   sb.load(testSpec(testManifest('corrupt'), `this is not javascript {{{`));
   const s = await until((e) => e.appId === 'test.corrupt' && e.kind === 'stopped');
   assert.match(String(s.detail['why']), /SyntaxError/);
-  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 22, 2000, 'valid']] }, null);
+  sb.tick({ 'test.echo': [['Vehicle.Exterior.AirTemperature', 22, 2000, 'valid']] });
   await waitLog('test.echo', 'temp 22');
 });
 

@@ -50,7 +50,7 @@ test('the tutorial app builds, packs, installs in developer mode and runs in the
   try {
     sb.load({ manifest: installed.manifest, bundle: st.store.bundle('com.example.outside'), grants: st.grants.all('com.example.outside'), limits: DEFAULT_LIMITS });
     await sb.waitFor((e) => e.kind === 'started', 15_000);
-    sb.tick({ 'com.example.outside': [['Vehicle.Exterior.AirTemperature', 2.5, Date.now(), 'valid']] }, null);
+    sb.tick({ 'com.example.outside': [['Vehicle.Exterior.AirTemperature', 2.5, Date.now(), 'valid']] });
     await sb.waitFor((e) => e.kind === 'notify', 15_000);
     assert.equal(events.find((e) => e.kind === 'ui')?.detail['template'], { kind: 'tile', title: 'Outside', value: '2.5', unit: '°C', icon: 'snowflake' });
     assert.equal(events.find((e) => e.kind === 'notify')?.detail, { level: 'warning', title: 'Ice possible', body: 'It is 2.5 °C outside (lowest 2.5 °C).' });
