@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIo } from '../../../../dbc/index.ts';
@@ -9,14 +10,23 @@ import { trustPublisher } from '../package/signing.ts';
 
 const DATA_HELP = `  --data DIR   data folder (default: $HEADUNIT_DATA, else ~/.headunit)`;
 
-function withState<T>(data: string | undefined, fn: (s: AppState) => T): T {
-  const s = openAppState(dataDirFrom(data), VssCatalogue.load());
+/**
+ * Runs `fn` on the data folder's state. A command that only reads (`existing`) refuses a folder
+ * that is not there rather than creating an empty one at a mistyped path.
+ */
+function withState<T>(data: string | undefined, fn: (s: AppState) => T, existing = false): T {
+  const dir = dataDirFrom(data);
+  if (existing && !existsSync(dir)) throw new UsageError(`no headunit data folder at ${dir} (nothing installed there yet); give --data DIR or set HEADUNIT_DATA`);
+  const s = openAppState(dir, VssCatalogue.load());
   try {
     return fn(s);
   } finally {
     s.close();
   }
 }
+
+/** `withState` for the commands that only read. */
+const readState = <T>(data: string | undefined, fn: (s: AppState) => T): T => withState(data, fn, true);
 
 const one = (positionals: string[], what: string): string => {
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
@@ -52,7 +62,7 @@ export const appListCommand: CliCommand = {
   help: `Usage: headunit app list [--json] [--data DIR]\n\n${DATA_HELP}`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, data: { type: 'string' } } });
-    return withState(values.data, (s) => {
+    return readState(values.data, (s) => {
       const { apps, broken } = s.store.list();
       if (values.json) {
         io.stdout.write(JSON.stringify(apps.map((a) => ({ id: a.manifest.id, version: a.manifest.version, name: a.manifest.name, install: a.info, grants: s.grants.all(a.manifest.id) })), null, 2) + '\n');
@@ -107,7 +117,7 @@ export const appLogsCommand: CliCommand = {
     const id = one(positionals, 'app ID');
     const n = Number(values.n ?? 100);
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`-n must be a positive integer, not '${values.n}'`);
-    return withState(values.data, (s) => {
+    return readState(values.data, (s) => {
       const rows = s.db.prepare('SELECT time_ms, level, message FROM logs WHERE app_id = ? ORDER BY seq DESC LIMIT ?').all(id, n) as { time_ms: number; level: string; message: string }[];
       for (const r of rows.reverse()) io.stdout.write(`${new Date(r.time_ms).toISOString()} ${r.level.padEnd(5)} ${r.message}\n`);
       return 0;
@@ -131,7 +141,7 @@ ${DATA_HELP}`,
     const { values } = parseArgs({ args, options: { app: { type: 'string' }, kind: { type: 'string' }, n: { type: 'string', short: 'n' }, json: { type: 'boolean' }, data: { type: 'string' } } });
     const limit = Number(values.n ?? 200);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`-n must be a positive integer, not '${values.n}'`);
-    return withState(values.data, (s) => {
+    return readState(values.data, (s) => {
       for (const r of s.ledger.query({ ...(values.app ? { appId: values.app } : {}), ...(values.kind ? { kind: values.kind } : {}), limit })) {
         io.stdout.write((values.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
       }

@@ -61,6 +61,12 @@ test('the tutorial app builds, packs, installs in developer mode and runs in the
   assert.match((await cli('ledger', '--app', 'com.example.outside', '--data', data)).out, /com\.example\.outside install version=1\.0\.0 publisher=[0-9a-f]{32} trusted=false/);
   assert.is((await cli('app', 'remove', 'com.example.outside', '--data', data)).code, 0);
   assert.match((await cli('app', 'list', '--data', data)).out, /no apps installed/);
+  // A mistyped data folder is said, not created empty.
+  const typo = join(data, 'no-such-folder');
+  const r = await cli('ledger', '--data', typo);
+  assert.is(r.code, 2);
+  assert.match(r.err, `no headunit data folder at ${typo}`);
+  assert.not.ok(existsSync(typo));
 });
 
 test('app new makes a folder that builds; build errors say file:line:col; bad usage exits 2', async () => {
