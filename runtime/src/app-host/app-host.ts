@@ -5,7 +5,7 @@ import type { ActionPolicy } from '../action-policy/action-policy.ts';
 import { TemplateError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { VssValue } from '../mapping/mapping.ts';
-import { QUALITY_NAMES, type SignalStore, type SignalUpdate } from '../signal-store/signal-store.ts';
+import { QUALITY_NAMES, type SignalStore } from '../signal-store/signal-store.ts';
 import type { VehicleState } from '../vehicle-state/vehicle-state.ts';
 import type { VssCatalogue } from '../vss/catalogue.ts';
 import { openAppState, type AppState } from './app-state.ts';
@@ -49,6 +49,8 @@ export interface AppHostDeps {
   dataDir: string;
   log: Logger;
   limits?: Partial<SandboxLimits>;
+  /** Each app log line at once (`app dev`); otherwise they come with the app thread's next message, at most a second late. */
+  liveLogs?: boolean;
 }
 
 /** One app as the HMI and `/api/apps` show it. */
@@ -70,10 +72,21 @@ interface LoadedApp {
   bundle: string;
   source: AppSummary['source'];
   trusted: boolean;
-  unsubs: (() => void)[];
   cloudUnsubs: (() => void)[];
+  /** The store slots the app's granted signal permissions cover, and the rate each may go at (Hz). */
+  feeds: Map<number, number>;
+  /** Slots of dangerous-tier signals (their reads are counted in the ledger). */
+  dangerous: Set<number>;
   /** Values for the next tick, oldest first (a path may appear more than once). */
   pending: SignalTuple[];
+  /** Dangerous reads since the last tick, per path. */
+  reads: Map<string, number>;
+}
+
+/** One store subscription for every app taking signals at one rate, and who gets each slot. */
+interface Feed {
+  off: () => void;
+  appsBySlot: Map<number, LoadedApp[]>;
 }
 
 /**
@@ -100,6 +113,8 @@ export class AppHost extends EventEmitter {
   private readsFlush: NodeJS.Timeout | null = null;
   private logsFlush: NodeJS.Timeout | null = null;
   private readonly commandWaits = new Map<string, (r: unknown) => void>();
+  /** The store subscriptions feeding apps, one per rate (see `refeed`). */
+  private feeds: Feed[] = [];
   private commandSeq = 0;
 
   private constructor(
@@ -135,6 +150,7 @@ export class AppHost extends EventEmitter {
         deliverCloud: (a, topic, payload) => host!.send(a, 'cloud', { topic, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
         onUnsubscribe: (a, off) => host!.apps.get(a)?.cloudUnsubs.push(off),
       }, appId, op, args),
+      { holdLogs: !deps.liveLogs },
     );
     host = new AppHost(deps, sb);
     if (sb.niceProblem) deps.log.log('warn', sb.niceProblem, {});
@@ -181,7 +197,7 @@ export class AppHost extends EventEmitter {
   /** Starts (or replaces) one app in the sandbox with its current grants. */
   load(manifest: AppManifest, bundle: string, source: AppSummary['source'], trusted: boolean): void {
     this.unload(manifest.id);
-    const app: LoadedApp = { manifest, bundle, source, trusted, unsubs: [], cloudUnsubs: [], pending: [] };
+    const app: LoadedApp = { manifest, bundle, source, trusted, cloudUnsubs: [], feeds: new Map(), dangerous: new Set(), pending: [], reads: new Map() };
     this.apps.set(manifest.id, app);
     this.deps.grants.set(manifest.id, (path) => this.permits(manifest.id, path));
     // Load first: the vehicle state that subscribing sends at once must reach the new instance.
@@ -193,8 +209,10 @@ export class AppHost extends EventEmitter {
   unload(appId: string): void {
     const app = this.apps.get(appId);
     if (!app) return;
-    for (const off of [...app.unsubs, ...app.cloudUnsubs]) off();
+    for (const off of app.cloudUnsubs) off();
+    this.countReads(app);
     this.apps.delete(appId);
+    this.refeed();
     this.deps.grants.delete(appId);
     this.sandbox.unload(appId);
   }
@@ -205,38 +223,80 @@ export class AppHost extends EventEmitter {
     if (app) this.subscribe(app);
   }
 
-  /** Feeds the app the paths its granted signal permissions cover, one store subscription per rate. */
+  /**
+   * Works out the slots the app's granted signal permissions cover (and their rates), queues
+   * their current values at once (so `vehicle.get` works from the first callback), sends the
+   * vehicle state, and refeeds.
+   */
   private subscribe(app: LoadedApp): void {
-    for (const off of app.unsubs) off();
-    app.unsubs = [];
     const id = app.manifest.id;
     const grants = this.state.grants.all(id);
-    const byRate = new Map<number, number[]>();
-    const dangerous = new Set<string>();
-    for (const path of this.deps.store.paths) {
+    const st = this.deps.store;
+    const declared = declaredPermissions(app.manifest);
+    app.feeds = new Map();
+    app.dangerous = new Set();
+    for (const path of st.paths) {
       const perm = signalPermissionFor(app.manifest, path);
       if (!perm || grants[perm.id] !== 'granted') continue;
-      if (declaredPermissions(app.manifest).find((d) => d.id === perm.id)?.tier !== 'normal') dangerous.add(path);
-      byRate.set(perm.maxRateHz, [...(byRate.get(perm.maxRateHz) ?? []), this.deps.store.index(path)]);
+      const i = st.index(path);
+      app.feeds.set(i, perm.maxRateHz);
+      if (declared.find((d) => d.id === perm.id)?.tier !== 'normal') app.dangerous.add(i);
     }
     // A value already waiting for the next tick is not queued twice (a grant or a restart re-subscribes).
     const waiting = new Set(app.pending.map((t) => `${t[0]}@${t[2]}`));
-    const st = this.deps.store;
-    for (const [rate, indices] of byRate) {
-      app.unsubs.push(this.deps.store.subscribe(indices, { maxRateHz: rate }, (ups) => this.queue(app, ups, dangerous)));
-      // Current values at once, so vehicle.get works from the first callback.
-      this.queue(app, indices.filter((i) => st.quality[i] !== 0 && !waiting.has(`${st.paths[i]}@${st.times[i]}`)).map((i) => ({ index: i, path: this.deps.store.paths[i]!, value: this.deps.store.values[i]!, timeMs: this.deps.store.times[i]!, quality: this.deps.store.quality[i]! })), dangerous);
+    for (const i of app.feeds.keys()) {
+      if (st.quality[i] === 0 || waiting.has(`${st.paths[i]}@${st.times[i]}`)) continue;
+      this.queue(app, i, this.tuple(i, st.values[i]!, st.times[i]!, st.quality[i]!));
     }
+    this.refeed();
     this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
   }
 
-  private queue(app: LoadedApp, ups: SignalUpdate[], dangerous: Set<string>): void {
-    const id = app.manifest.id;
-    for (const u of ups) {
-      const conv = this.deps.toVss(u.path);
-      app.pending.push([u.path, conv && Number.isFinite(u.value) ? conv(u.value) : null, u.timeMs, QUALITY_NAMES[u.quality] ?? 'none']);
-      if (dangerous.has(u.path)) this.state.ledger.countRead(id, u.path);
+  /**
+   * One store subscription per rate for all apps together (not one per app): each change is
+   * made into a tuple once and handed to every app granted that slot at that rate. The store
+   * keeps the rate per subscription and slot, so each app still gets its slot at most at its
+   * manifest's rate, and the newest value is never lost. Rebuilt when apps or grants change.
+   */
+  private refeed(): void {
+    for (const f of this.feeds) f.off();
+    const byRate = new Map<number, Map<number, LoadedApp[]>>();
+    for (const app of this.apps.values()) {
+      for (const [i, rate] of app.feeds) {
+        let slots = byRate.get(rate);
+        if (!slots) byRate.set(rate, (slots = new Map()));
+        slots.get(i)?.push(app) ?? slots.set(i, [app]);
+      }
     }
+    this.feeds = [...byRate].map(([rate, appsBySlot]) => {
+      const feed: Feed = { off: () => undefined, appsBySlot };
+      feed.off = this.deps.store.subscribe([...appsBySlot.keys()], { maxRateHz: rate }, (ups) => {
+        for (const u of ups) {
+          const t = this.tuple(u.index, u.value, u.timeMs, u.quality);
+          for (const app of feed.appsBySlot.get(u.index) ?? []) this.queue(app, u.index, t);
+        }
+      });
+      return feed;
+    });
+  }
+
+  /** A store value as apps see it: [path, VSS value, timeMs, quality name] (shared by every app that gets it: never changed after). */
+  private tuple(i: number, value: number, timeMs: number, quality: number): SignalTuple {
+    const path = this.deps.store.paths[i]!;
+    const conv = this.deps.toVss(path);
+    return [path, conv && Number.isFinite(value) ? conv(value) : null, timeMs, QUALITY_NAMES[quality] ?? 'none'];
+  }
+
+  private queue(app: LoadedApp, i: number, t: SignalTuple): void {
+    app.pending.push(t);
+    if (app.dangerous.has(i)) app.reads.set(t[0], (app.reads.get(t[0]) ?? 0) + 1);
+  }
+
+  /** Hands the app's dangerous reads since the last tick to the ledger (which counts them per minute). */
+  private countReads(app: LoadedApp): void {
+    if (app.reads.size === 0) return;
+    for (const [path, n] of app.reads) this.state.ledger.countRead(app.manifest.id, path, n);
+    app.reads.clear();
   }
 
   /**
@@ -248,6 +308,7 @@ export class AppHost extends EventEmitter {
     if (app && app.pending.length > 0) {
       this.sandbox.tick({ [appId]: app.pending });
       app.pending = [];
+      this.countReads(app);
     }
     this.sandbox.deliver(appId, kind, data);
   }
@@ -260,6 +321,7 @@ export class AppHost extends EventEmitter {
       if (app.pending.length === 0) continue;
       batch[id] = app.pending;
       app.pending = [];
+      this.countReads(app);
       any = true;
     }
     if (any) this.sandbox.tick(batch);

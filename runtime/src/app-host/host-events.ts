@@ -20,7 +20,8 @@ export function applyEvent(host: AppHost, e: SandboxEvent): void {
   if (ledgerKind) host.state.ledger.record(appId, ledgerKind, kind === 'flood' ? { use: 'flood', ...detail } : detail);
   switch (kind) {
     case 'log':
-      return writeLog(host, appId, String(detail['level']), String(detail['message']));
+      // When the app wrote it: log lines reach this thread up to a second later.
+      return writeLog(host, appId, String(detail['level']), String(detail['message']), typeof detail['timeMs'] === 'number' ? detail['timeMs'] : Date.now());
     case 'error':
       return writeLog(host, appId, 'error', String(detail['message']));
     case 'ui':
@@ -59,8 +60,8 @@ export function applyEvent(host: AppHost, e: SandboxEvent): void {
   }
 }
 
-function writeLog(host: AppHost, appId: string, level: string, message: string): void {
-  host.appLogs.add(appId, level, message);
+function writeLog(host: AppHost, appId: string, level: string, message: string, timeMs = Date.now()): void {
+  host.appLogs.add(appId, level, message, timeMs);
 }
 
 /** Escapes a Prometheus label value. */

@@ -8,7 +8,7 @@ import type { SandboxLimits } from './sandbox/protocol.ts';
  * policy (apps' actuator grants registered in `rt.grants`), loads the installed apps and the
  * configuration's apps folder, and adds the per-app figures to `/metrics`.
  */
-export async function attachApps(rt: Runtime, o: { dataDir: string; log: Logger; limits?: Partial<SandboxLimits> }): Promise<AppHost> {
+export async function attachApps(rt: Runtime, o: { dataDir: string; log: Logger; limits?: Partial<SandboxLimits>; liveLogs?: boolean }): Promise<AppHost> {
   const mappings = new Map(rt.buses.flatMap((b) => b.mapping.signals.map((m) => [m.path, m.toVss] as const)));
   const host = await AppHost.start({
     store: rt.store,
@@ -20,6 +20,7 @@ export async function attachApps(rt: Runtime, o: { dataDir: string; log: Logger;
     dataDir: o.dataDir,
     log: o.log,
     ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.liveLogs ? { liveLogs: true } : {}),
   });
   rt.metricSources.push(() => host.metricsText());
   host.loadInstalled();

@@ -29,8 +29,9 @@ export class AppLogs {
     });
   }
 
-  add(appId: string, level: string, message: string): void {
-    this.pending.push([Date.now(), appId, level, message]);
+  /** One line; `timeMs` is when the app wrote it. */
+  add(appId: string, level: string, message: string, timeMs = Date.now()): void {
+    this.pending.push([timeMs, appId, level, message]);
     if (this.pending.length >= MAX_PENDING) this.flush();
   }
 

@@ -57,12 +57,12 @@ export function lowerOtherThreads(nice: number): number | null {
 }
 
 /** Starts a worker through a bootstrap that registers tsx (Node 20 ignores `--import` for worker entries). */
-function startWorker(dataDir: string | null, nice: number): Worker {
+function startWorker(dataDir: string | null, nice: number, holdLogs: boolean): Worker {
   const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
   // import.meta.resolve is missing under the CommonJS test loader; resolve the ESM entry by path.
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, execArgv: [], workerData: { dataDir, nice } });
+  return new Worker(boot, { eval: true, execArgv: [], workerData: { dataDir, nice, holdLogs } });
 }
 
 /**
@@ -92,10 +92,13 @@ export class AppSandbox extends EventEmitter {
 
   /**
    * Starts the app thread; `dataDir` holds the storage (null: in memory). The thread runs at
-   * `nice` (default APP_THREAD_NICE) above the decode thread: lower priority.
+   * `nice` (default APP_THREAD_NICE) above the decode thread: lower priority. With `holdLogs`,
+   * the apps' log lines come with the app thread's next message, at most a second late (the
+   * runtime writes them to the database once a second anyway); without, each at once.
    */
-  static async start(dataDir: string | null, onRequest: RequestHandler, nice = APP_THREAD_NICE): Promise<AppSandbox> {
-    const w = startWorker(dataDir, nice);
+  static async start(dataDir: string | null, onRequest: RequestHandler, o: { nice?: number; holdLogs?: boolean } = {}): Promise<AppSandbox> {
+    const nice = o.nice ?? APP_THREAD_NICE;
+    const w = startWorker(dataDir, nice, o.holdLogs ?? false);
     const sb = new AppSandbox(w, onRequest);
     await new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
@@ -122,6 +125,7 @@ export class AppSandbox extends EventEmitter {
 
   private onMessage(m: FromWorker): void {
     if (m.t === 'event') this.emit('event', { appId: m.appId, kind: m.kind, detail: m.detail } satisfies SandboxEvent);
+    else if (m.t === 'events') for (const e of m.list) this.emit('event', { appId: e.appId, kind: e.kind, detail: e.detail } satisfies SandboxEvent);
     else if (m.t === 'metrics') this.metrics = m.apps;
     else if (m.t === 'request') {
       this.onRequest(m.appId, m.op, m.args).then(

@@ -4,6 +4,7 @@ import { signalPermissionFor } from '../permissions/tiers.ts';
 import { guestError, type GuestInstance } from './guest-instance.ts';
 import type { GuestErrorInfo, HostOp } from './protocol.ts';
 import { RemoteScope, remoteScopeOf } from './remote-scope.ts';
+import { appTimers } from './slack-timers.ts';
 import { checkTemplate, notificationProblem } from './ui-template.ts';
 import { TemplateError } from '../../errors.ts';
 
@@ -126,7 +127,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
       logWindow = now;
       logCount = 0;
     }
-    if (++logCount <= MAX_LOGS_PER_SECOND) host.event('log', { level: String(level), message: String(msg).slice(0, MAX_LOG_CHARS) });
+    if (++logCount <= MAX_LOGS_PER_SECOND) host.event('log', { level: String(level), message: String(msg).slice(0, MAX_LOG_CHARS), timeMs: now });
   });
   sync('timer', (id, ms, repeat) => {
     if (inst.timers.size >= host.limits.maxTimers) deny('LimitExceeded', `at most ${host.limits.maxTimers} timers at once`);
@@ -137,7 +138,8 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
       inst.timerDue(n);
       if (!repeat) RemoteScope.later(takeRemoteTimer(n));
     };
-    inst.timers.set(n, repeat ? setInterval(fire, delay) : setTimeout(fire, delay));
+    appTimers.cancel(inst.timers.get(n));
+    inst.timers.set(n, appTimers.add(delay, Boolean(repeat), fire));
     RemoteScope.later(takeRemoteTimer(n));
     const held = remote.hold();
     if (held) remoteTimers.set(n, held);
@@ -158,7 +160,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
   sync('verifyEd25519', (key, message, signature) => verifyEd25519(key, message, signature));
   sync('sha256', (text) => createHash('sha256').update(String(text)).digest('hex'));
   sync('clearTimer', (id) => {
-    clearTimeout(inst.timers.get(Number(id)));
+    appTimers.cancel(inst.timers.get(Number(id)));
     inst.timers.delete(Number(id));
     RemoteScope.later(takeRemoteTimer(Number(id)));
   });

@@ -7,6 +7,7 @@ import type { GrantState } from '../permissions/tiers.ts';
 import type { AppStorage } from './app-storage.ts';
 import { installCapabilities } from './capabilities.ts';
 import { PRELUDE } from './prelude.ts';
+import { appTimers, type SlackTimer } from './slack-timers.ts';
 import type { AppEventKind, GuestErrorInfo, HostOp, SandboxLimits, SignalTuple } from './protocol.ts';
 
 /** The synchronous release build of QuickJS (its types resolve through the CommonJS entry). */
@@ -49,13 +50,20 @@ const SCHED_SLACK_MS = 4;
 /** However it was kept from running, a callback is stopped after this many deadlines of wall time. */
 const WALL_CAP_FACTOR = 5;
 
+/** A callback's start may use the thread's CPU time read this recently (ms): one read per delivery turn, not two per app. */
+const CPU_READ_REUSE_MS = 1;
+
 let schedstat: number | null | undefined;
 const schedBuf = Buffer.alloc(64);
+let lastCpu = { atMs: -Infinity, cpuMs: 0 };
 /**
  * CPU time this thread has run (ms) from `/proc/thread-self/schedstat` (Linux; updated at the
- * scheduler's ticks, a few ms coarse), or null where there is none. One pread on a kept file.
+ * scheduler's ticks, a few ms coarse), or null where there is none. One pread on a kept file,
+ * unless one was made less than `reuseMs` ago: an older figure only makes the time since look
+ * more used (a stricter deadline, never a looser one).
  */
-function threadCpuMs(): number | null {
+function threadCpuMs(reuseMs = 0): number | null {
+  if (reuseMs > 0 && performance.now() - lastCpu.atMs < reuseMs) return lastCpu.cpuMs;
   if (schedstat === undefined) {
     try {
       schedstat = openSync('/proc/thread-self/schedstat', 'r');
@@ -66,7 +74,9 @@ function threadCpuMs(): number | null {
   if (schedstat === null) return null;
   const n = readSync(schedstat, schedBuf, 0, schedBuf.length, 0);
   const end = schedBuf.indexOf(32);
-  return Number(schedBuf.toString('latin1', 0, end > 0 && end < n ? end : n)) / 1e6;
+  const cpuMs = Number(schedBuf.toString('latin1', 0, end > 0 && end < n ? end : n)) / 1e6;
+  lastCpu = { atMs: performance.now(), cpuMs };
+  return cpuMs;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -107,7 +117,8 @@ export class GuestInstance {
   alive = true;
   /** Latest value per path delivered to this app (`vehicle.get`). */
   readonly latest = new Map<string, SignalTuple>();
-  readonly timers = new Map<number, NodeJS.Timeout>();
+  /** The app's live timers by the guest's id (on the thread's shared `appTimers`). */
+  readonly timers = new Map<number, SlackTimer>();
   cpuMsTotal = 0;
   cpuMsWindow = 0;
   windowStartMs = performance.now();
@@ -248,7 +259,7 @@ export class GuestInstance {
     this.deadlineMs = this.host.limits.callbackMs * deadlineFactor;
     this.deadline = t0 + this.deadlineMs;
     this.wallCap = t0 + this.deadlineMs * WALL_CAP_FACTOR;
-    this.cpuAtStart = threadCpuMs() ?? 0;
+    this.cpuAtStart = threadCpuMs(CPU_READ_REUSE_MS) ?? 0;
     this.interrupted = false;
     let fault: Fault | null;
     try {
@@ -260,8 +271,9 @@ export class GuestInstance {
     }
     const ms = performance.now() - t0;
     // Charged to the CPU budget: the wall time, unless the thread's CPU time says it was kept
-    // from running for part of it (schedstat moves in scheduler ticks: SCHED_SLACK_MS of doubt).
-    const cpu = threadCpuMs();
+    // from running for part of it (schedstat moves in scheduler ticks: SCHED_SLACK_MS of doubt,
+    // so a callback shorter than that is charged its wall time without asking).
+    const cpu = ms > SCHED_SLACK_MS ? threadCpuMs() : null;
     this.account(t0, cpu === null ? ms : Math.min(ms, cpu - this.cpuAtStart + SCHED_SLACK_MS));
     if (!fault && this.interrupted) fault = { kind: 'interrupted', detail: `ran longer than ${this.host.limits.callbackMs * deadlineFactor} ms`, ms };
     if (!fault) fault = this.memoryFault() ?? this.cpuFault();
@@ -340,7 +352,7 @@ export class GuestInstance {
   /** Stops timers and drops the instance; its memory goes with it. */
   dispose(): void {
     this.alive = false;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) appTimers.cancel(t);
     this.timers.clear();
   }
 }

@@ -93,6 +93,8 @@ export type FromWorker =
   | { t: 'ready'; niceProblem?: string }
   | { t: 'request'; id: number; appId: string; op: HostOp; args: unknown }
   | { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }
+  /** Events held back (log lines), in order. */
+  | { t: 'events'; list: { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }[] }
   | { t: 'metrics'; apps: Record<string, AppMetrics> };
 
 /** Per-app figures the worker reports every second (for /metrics). */

@@ -6,10 +6,13 @@ import { checkpoint, CHECKPOINT_EVERY_MS, openAppDb } from '../ledger/app-db.ts'
 import { AppStorage } from './app-storage.ts';
 import { warmUp } from './guest-instance.ts';
 import type { FromWorker, GuestErrorInfo, ToWorker } from './protocol.ts';
+import { appTimers } from './slack-timers.ts';
 import { AppSupervisor, type SupervisorIo } from './supervisor.ts';
 
-/** How often per-app metrics are reported to the main thread (ms). */
+/** How often per-app metrics (and the log lines held meanwhile) are reported to the main thread (ms). */
 const METRICS_EVERY_MS = 1000;
+/** Log lines held before they go at once, whatever the time. */
+const MAX_HELD_LOGS = 200;
 
 /**
  * The app thread: every app's QuickJS instance lives here, off the decode thread. It takes
@@ -18,15 +21,31 @@ const METRICS_EVERY_MS = 1000;
  */
 async function main(): Promise<void> {
   const port = parentPort!;
-  const { dataDir, nice } = workerData as { dataDir: string | null; nice: number };
+  const { dataDir, nice, holdLogs } = workerData as { dataDir: string | null; nice: number; holdLogs: boolean };
   const niceProblem = lowerPriority(nice);
   const db: Database.Database | null = dataDir ? openAppDb(dataDir) : null;
   const apps = new Map<string, AppSupervisor>();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: GuestErrorInfo) => void }>();
   let nextId = 1;
-  const post = (m: FromWorker): void => port.postMessage(m);
+  // Log lines wait for the next message to the main thread (at the latest the metrics, each
+  // second): ten apps logging once a second then wake the decode thread once, not ten times.
+  let held: Extract<FromWorker, { t: 'event' }>[] = [];
+  const flushHeld = (): void => {
+    if (held.length === 0) return;
+    const list = held;
+    held = [];
+    port.postMessage({ t: 'events', list } satisfies FromWorker);
+  };
+  const post = (m: FromWorker): void => {
+    flushHeld();
+    port.postMessage(m);
+  };
   const io: SupervisorIo = {
-    event: (appId, kind, detail) => post({ t: 'event', appId, kind, detail }),
+    event: (appId, kind, detail) => {
+      if (!holdLogs || kind !== 'log') return post({ t: 'event', appId, kind, detail });
+      held.push({ t: 'event', appId, kind, detail });
+      if (held.length >= MAX_HELD_LOGS) flushHeld();
+    },
     request: (appId, op, args) =>
       new Promise<unknown>((resolve, reject) => {
         const id = nextId++;
@@ -56,6 +75,8 @@ async function main(): Promise<void> {
         return;
       case 'tick':
         for (const [id, sup] of apps) sup.deliver(m.signals[id], null);
+        // Awake anyway: the apps' timers already due fire now rather than wake the thread again.
+        appTimers.runDue();
         return;
       case 'reply': {
         const w = waiting.get(m.id);

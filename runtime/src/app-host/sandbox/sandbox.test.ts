@@ -70,6 +70,39 @@ test('one delivery with several values: leaf callbacks per value in the order th
   assert.is(line, 'seen once:1 lat:1 lon:2@5 lat:3 lon:4@5 lat:5 tree:1/2/3/4/5');
 });
 
+test('held log lines: one message a second at most, in order with the app\'s other events, stamped when written', async () => {
+  const held = await AppSandbox.start(null, async () => null, { holdLogs: true });
+  const seen: { e: SandboxEvent; atMs: number }[] = [];
+  held.on('event', (e: SandboxEvent) => seen.push({ e, atMs: Date.now() }));
+  try {
+    const m = testManifest('held', { notifications: true });
+    const before = Date.now();
+    held.load(testSpec(m, `
+      console.log('one'); console.log('two');
+      setTimeout(() => { console.log('three'); headunit.notify({ title: 'after three', body: '' }); console.log('four'); }, 50);
+      let i = 0;
+      const every = setInterval(() => { console.log('beat ' + i); if (++i === 5) clearInterval(every); }, 100);
+    `));
+    const end = Date.now() + 5000;
+    while (!seen.some((s) => s.e.detail['message'] === 'beat 4') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    // Five lines written 100 ms apart come in one or two messages, not five.
+    const beats = seen.filter((s) => String(s.e.detail['message']).startsWith('beat ')).map((s) => s.atMs);
+    assert.is(beats.length, 5);
+    const messages = beats.filter((t, k) => k === 0 || t - beats[k - 1]! > 30).length;
+    assert.ok(messages <= 2, `the five lines came in ${messages} messages`);
+    const order = seen.filter((s) => s.e.appId === 'test.held' && (s.e.kind === 'log' || s.e.kind === 'notify')).map((s) => String(s.e.detail['message'] ?? s.e.detail['title'])).filter((t) => !t.startsWith('beat '));
+    assert.equal(order, ['one', 'two', 'three', 'after three', 'four'], 'a notification does not overtake the lines written before it');
+    const four = seen.find((s) => s.e.detail['message'] === 'four')!;
+    const three = seen.find((s) => s.e.detail['message'] === 'three')!;
+    const stamp = four.e.detail['timeMs'] as number;
+    assert.ok(stamp >= before + 50 && stamp <= four.atMs, 'stamped in the app thread when written');
+    assert.ok(four.atMs - stamp <= 1500, `held at most about a second (${four.atMs - stamp} ms)`);
+    assert.ok(three.atMs <= four.atMs);
+  } finally {
+    await held.close();
+  }
+});
+
 test('the decode (main) thread alone keeps its priority: the app thread and the helper threads run below it', () => {
   if (!existsSync('/proc/self/task')) return;
   const nice = (tid: string): number => {

@@ -69,7 +69,8 @@ permissions are granted (you are the driver); privileged ones stay blocked.
     const log = createLogger({ write: () => true });
     const rt = await Runtime.create(devConfig(values, dataDir), log);
     await rt.start();
-    const host = await attachApps(rt, { dataDir, log });
+    // The developer watches the app's console: each line at once.
+    const host = await attachApps(rt, { dataDir, log, liveLogs: true });
     host.sandbox.on('event', (e: SandboxEvent) => show(io, e));
     await reload(host, dir, io);
     let timer: NodeJS.Timeout | null = null;
