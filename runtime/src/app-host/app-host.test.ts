@@ -88,6 +88,52 @@ test('a runaway app is struck and quarantined while the others keep running; /me
   assert.is(refused.status, 403);
 });
 
+test('apps share one store subscription per rate: each gets every value its rate allows, and a revoke stops only its own', async () => {
+  const { rt } = server;
+  const SPEED = rt.store.index('Vehicle.Speed');
+  // Keeps what it receives from this test (values from 1000 up: the demo car never drives that fast) and reports on a tap.
+  const code = `const got = [];
+    headunit.vehicle.subscribe('Vehicle.Speed', (v, m) => { if (v >= 1000) got.push([v, m.timeMs]); });
+    headunit.ui.onAction(() => console.log('got ' + JSON.stringify({ n: got.length, last: got.slice(-40) })));`;
+  const subsBefore = rt.store.subscriptionCount;
+  const ids = ['fast1', 'fast2', 'slow'].map((n) => `com.test.share.${n}`);
+  for (const id of ids) {
+    const m = { id, name: id, version: '1.0.0', publisher: 'Test', description: '', entry: 'src/main.ts', icon: null, permissions: { signals: [{ path: 'Vehicle.Speed', maxRateHz: id.endsWith('slow') ? 2 : 50 }], actuators: [], notifications: false, ui: [], cloud: [], network: [], storageKb: 0, background: false } };
+    host.state.store.settle(m, true);
+    host.state.grants.set(id, 'signal:Vehicle.Speed', 'granted');
+    host.load(m, code, 'system', true);
+  }
+  await until(() => ids.every((id) => host.metrics()[id]?.state === 'running'));
+  assert.is(rt.store.subscriptionCount - subsBefore, 2, 'one subscription per rate, not one per app');
+  const write = async (from: number, n: number): Promise<void> => {
+    for (let k = 0; k < n; k++) {
+      rt.store.write(SPEED, from + k, Date.now(), 1);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  /** How many values the app got from this test, and the last 40 ([value, timeMs]). */
+  const report = async (id: string): Promise<{ n: number; last: [number, number][] }> => {
+    const at = Date.now();
+    host.uiAction(id, 'report');
+    const line = await until(() => host.logs(id, 1000).find((l) => l.timeMs >= at && l.message.startsWith('got ')), 5000);
+    return JSON.parse(line.message.slice(4)) as { n: number; last: [number, number][] };
+  };
+  await write(1000, 150);
+  await new Promise((r) => setTimeout(r, 300));
+  const [fast1, fast2, slow] = [await report(ids[0]!), await report(ids[1]!), await report(ids[2]!)];
+  assert.ok(fast1.n >= 40, `the 50 Hz apps got ${fast1.n} of 150 changes in 1.5 s`);
+  assert.equal(fast2, fast1, 'two apps at the same rate get the same values');
+  const gaps = slow.last.slice(1).map((s, k) => s[1] - slow.last[k]![1]);
+  assert.ok(slow.n >= 2 && slow.n <= 5 && gaps.every((g) => g >= 400), `the 2 Hz app: ${slow.n} values, gaps ${gaps.join(', ')} ms`);
+  host.setGrant(ids[1]!, 'signal:Vehicle.Speed', false);
+  await write(2000, 50);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await report(ids[0]!)).last.some(([v]) => v >= 2000), 'the other app at that rate keeps its values');
+  assert.not.ok((await report(ids[1]!)).last.some(([v]) => v >= 2000), 'the revoked app gets none');
+  for (const id of ids) host.unload(id);
+  assert.is(rt.store.subscriptionCount, subsBefore);
+});
+
 test('apps.db: the decode thread does not checkpoint while the app thread does, and takes it over when that thread ends', async () => {
   const auto = (): number => host.state.db.pragma('wal_autocheckpoint', { simple: true }) as number;
   assert.is(auto(), 0);

@@ -85,7 +85,7 @@ interface LoadedApp {
 
 /** One store subscription for every app taking signals at one rate, and who gets each slot. */
 interface Feed {
-  off: () => void;
+  sub: { set(indices: readonly number[]): void; off(): void };
   appsBySlot: Map<number, LoadedApp[]>;
 }
 
@@ -113,8 +113,8 @@ export class AppHost extends EventEmitter {
   private readsFlush: NodeJS.Timeout | null = null;
   private logsFlush: NodeJS.Timeout | null = null;
   private readonly commandWaits = new Map<string, (r: unknown) => void>();
-  /** The store subscriptions feeding apps, one per rate (see `refeed`). */
-  private feeds: Feed[] = [];
+  /** The store subscriptions feeding apps, one per rate (Hz; see `refeed`). */
+  private readonly feeds = new Map<number, Feed>();
   private commandSeq = 0;
 
   private constructor(
@@ -255,11 +255,11 @@ export class AppHost extends EventEmitter {
   /**
    * One store subscription per rate for all apps together (not one per app): each change is
    * made into a tuple once and handed to every app granted that slot at that rate. The store
-   * keeps the rate per subscription and slot, so each app still gets its slot at most at its
-   * manifest's rate, and the newest value is never lost. Rebuilt when apps or grants change.
+   * keeps the rate per subscription and slot, so each app still gets a slot at most at its
+   * manifest's rate, and the newest value is never lost. When apps or grants change, each
+   * rate's subscription keeps the state of the slots it keeps (nobody gets a value early).
    */
   private refeed(): void {
-    for (const f of this.feeds) f.off();
     const byRate = new Map<number, Map<number, LoadedApp[]>>();
     for (const app of this.apps.values()) {
       for (const [i, rate] of app.feeds) {
@@ -268,16 +268,28 @@ export class AppHost extends EventEmitter {
         slots.get(i)?.push(app) ?? slots.set(i, [app]);
       }
     }
-    this.feeds = [...byRate].map(([rate, appsBySlot]) => {
-      const feed: Feed = { off: () => undefined, appsBySlot };
-      feed.off = this.deps.store.subscribe([...appsBySlot.keys()], { maxRateHz: rate }, (ups) => {
-        for (const u of ups) {
-          const t = this.tuple(u.index, u.value, u.timeMs, u.quality);
-          for (const app of feed.appsBySlot.get(u.index) ?? []) this.queue(app, u.index, t);
-        }
-      });
-      return feed;
-    });
+    for (const [rate, feed] of this.feeds) {
+      if (byRate.has(rate)) continue;
+      feed.sub.off();
+      this.feeds.delete(rate);
+    }
+    for (const [rate, appsBySlot] of byRate) {
+      let feed = this.feeds.get(rate);
+      if (!feed) {
+        const f: Feed = {
+          appsBySlot,
+          sub: this.deps.store.subscribeSlots({ maxRateHz: rate }, (ups) => {
+            for (const u of ups) {
+              const t = this.tuple(u.index, u.value, u.timeMs, u.quality);
+              for (const app of f.appsBySlot.get(u.index) ?? []) this.queue(app, u.index, t);
+            }
+          }),
+        };
+        this.feeds.set(rate, (feed = f));
+      }
+      feed.appsBySlot = appsBySlot;
+      feed.sub.set([...appsBySlot.keys()]);
+    }
   }
 
   /** A store value as apps see it: [path, VSS value, timeMs, quality name] (shared by every app that gets it: never changed after). */

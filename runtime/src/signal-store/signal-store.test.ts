@@ -57,4 +57,29 @@ test('unsubscribe stops deliveries', () => {
   assert.equal([n, s.subscriptionCount], [1, 0]);
 });
 
+test('a subscription whose slots change keeps the rate state of the slots it keeps', () => {
+  const s = new SignalStore([...PATHS, 'Vehicle.Cabin.Door.Row1.DriverSide.IsOpen']);
+  const got: [string, number][] = [];
+  const sub = s.subscribeSlots({ maxRateHz: 10 }, (b) => b.forEach((u) => got.push([u.path, u.value])));
+  sub.set([0]);
+  s.write(0, 1, 0, QUALITY_VALID);
+  s.flush(0);
+  sub.set([0, 1, 0]); // gains a slot (a duplicate counts once)
+  s.write(0, 2, 10, QUALITY_VALID);
+  s.write(1, 20, 10, QUALITY_VALID);
+  s.flush(10);
+  assert.equal(got, [['Vehicle.Speed', 1], ['Vehicle.Exterior.AirTemperature', 20]], 'the kept slot is still held back by its rate; the new one goes at once');
+  s.flush(100);
+  assert.equal(got.at(-1), ['Vehicle.Speed', 2]);
+  sub.set([1]);
+  s.write(0, 3, 200, QUALITY_VALID);
+  s.flush(200);
+  assert.equal(got.length, 3, 'a dropped slot gets nothing more');
+  sub.off();
+  assert.is(s.subscriptionCount, 0);
+  s.write(1, 21, 300, QUALITY_VALID);
+  s.flush(300);
+  assert.is(got.length, 3);
+});
+
 test.run();

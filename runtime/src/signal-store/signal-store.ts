@@ -137,25 +137,62 @@ export class SignalStore {
    * Returns the unsubscribe function.
    */
   subscribe(indices: readonly number[], opts: SubscribeOptions, callback: (updates: SignalUpdate[]) => void): () => void {
+    const s = this.subscribeSlots(opts, callback);
+    s.set(indices);
+    return s.off;
+  }
+
+  /**
+   * A subscription whose slots can change later: `set` replaces them, and a slot it keeps keeps
+   * its rate and threshold state (a subscriber that gains a slot does not get the others early).
+   */
+  subscribeSlots(opts: SubscribeOptions, callback: (updates: SignalUpdate[]) => void): { set(indices: readonly number[]): void; off(): void } {
     const sub: Subscription = {
       id: this.nextSubId++,
-      indices: Int32Array.from(indices),
+      indices: new Int32Array(0),
       minIntervalMs: opts.maxRateHz ? 1000 / opts.maxRateHz : 0,
       threshold: opts.threshold ?? 0,
-      lastSentMs: new Float64Array(indices.length).fill(-Infinity),
-      lastSentValue: new Float64Array(indices.length).fill(NaN),
-      lastSentQuality: new Uint8Array(indices.length),
+      lastSentMs: new Float64Array(0),
+      lastSentValue: new Float64Array(0),
+      lastSentQuality: new Uint8Array(0),
       callback,
     };
     this.subs.set(sub.id, sub);
-    for (const i of indices) this.subsBySignal[i]!.push(sub);
-    return () => {
-      this.subs.delete(sub.id);
-      for (const i of sub.indices) {
-        const list = this.subsBySignal[i]!;
-        list.splice(list.indexOf(sub), 1);
-      }
+    return {
+      set: (indices) => this.retarget(sub, indices),
+      off: () => {
+        if (!this.subs.delete(sub.id)) return;
+        this.retarget(sub, []);
+      },
     };
+  }
+
+  private retarget(sub: Subscription, indices: readonly number[]): void {
+    const old = new Map<number, number>();
+    sub.indices.forEach((i, k) => old.set(i, k));
+    const next = new Set(indices);
+    const slots = [...next];
+    const n = slots.length;
+    const lastSentMs = new Float64Array(n).fill(-Infinity);
+    const lastSentValue = new Float64Array(n).fill(NaN);
+    const lastSentQuality = new Uint8Array(n);
+    slots.forEach((i, k) => {
+      const o = old.get(i);
+      if (o === undefined) return;
+      lastSentMs[k] = sub.lastSentMs[o]!;
+      lastSentValue[k] = sub.lastSentValue[o]!;
+      lastSentQuality[k] = sub.lastSentQuality[o]!;
+    });
+    for (const i of old.keys()) {
+      if (next.has(i)) continue;
+      const list = this.subsBySignal[i]!;
+      list.splice(list.indexOf(sub), 1);
+    }
+    for (const i of next) if (!old.has(i)) this.subsBySignal[i]!.push(sub);
+    sub.indices = Int32Array.from(slots);
+    sub.lastSentMs = lastSentMs;
+    sub.lastSentValue = lastSentValue;
+    sub.lastSentQuality = lastSentQuality;
   }
 
   get subscriptionCount(): number {
