@@ -26,7 +26,11 @@ const twin = () => appMessages(car, 'state');
 const pick = (r: Record<string, unknown>): unknown[] => [r['status'], r['reason']];
 
 test('the tile shows the cabin temperature; a tap asks the action policy for the new target', async () => {
-  await until(() => (car.host.templates.get(car.appId)?.template as { value?: string } | undefined)?.value === '-4.0', 10_000, 'the tile with the cabin temperature');
+  // The cabin temperature and the set temperature come in different frames: wait for both.
+  await until(() => {
+    const t = car.host.templates.get(car.appId)?.template as { value?: string; title?: string } | undefined;
+    return t?.value === '-4.0' && !String(t.title).includes('set --');
+  }, 10_000, 'the tile with the cabin and the set temperature');
   const tile = car.host.templates.get(car.appId)!.template as { title: string; unit: string; actions: { id: string }[] };
   // The scenario's own fan ramps up from minute 2 (6 s here): its figure depends on when we look.
   assert.match(tile.title, /^Climate, set 20\.0 °C, fan \d+ %$/);
