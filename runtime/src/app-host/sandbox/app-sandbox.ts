@@ -23,6 +23,9 @@ export interface SandboxEvent {
  */
 export const APP_THREAD_NICE = 10;
 
+/** How long `close()` waits for the app thread to send what it held (ms). */
+const CLOSE_WAIT_MS = 500;
+
 /** How often the process's other threads are looked at again (new ones start at the creator's priority; ms). */
 const RENICE_EVERY_MS = 10_000;
 
@@ -179,9 +182,29 @@ export class AppSandbox extends EventEmitter {
     }
   }
 
+  /**
+   * Ends the app thread after it sent what it held (log lines; at most CLOSE_WAIT_MS, in case the
+   * thread is stuck: it is ended all the same).
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.post({ t: 'close' });
     this.closed = true;
     if (this.renice) clearInterval(this.renice);
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.worker.off('message', onMsg);
+        this.worker.off('exit', done);
+        resolve();
+      };
+      const onMsg = (m: FromWorker): void => {
+        if (m.t === 'closing') done();
+      };
+      const timer = setTimeout(done, CLOSE_WAIT_MS);
+      this.worker.on('message', onMsg);
+      this.worker.once('exit', done);
+    });
     await this.worker.terminate();
   }
 }

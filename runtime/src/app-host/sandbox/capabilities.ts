@@ -4,7 +4,7 @@ import { signalPermissionFor } from '../permissions/tiers.ts';
 import { guestError, type GuestInstance } from './guest-instance.ts';
 import type { GuestErrorInfo, HostOp } from './protocol.ts';
 import { RemoteScope, remoteScopeOf } from './remote-scope.ts';
-import { appTimers } from './slack-timers.ts';
+import { appTimers, timerSlackMs } from './slack-timers.ts';
 import { checkTemplate, notificationProblem } from './ui-template.ts';
 import { TemplateError } from '../../errors.ts';
 
@@ -123,7 +123,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
   sync('log', (level, msg) => {
     const now = Date.now();
     if (now - logWindow >= 1000) {
-      if (logCount > MAX_LOGS_PER_SECOND) host.event('log', { level: 'warn', message: `${logCount - MAX_LOGS_PER_SECOND} log lines dropped (more than ${MAX_LOGS_PER_SECOND}/s)` });
+      if (logCount > MAX_LOGS_PER_SECOND) host.event('log', { level: 'warn', message: `${logCount - MAX_LOGS_PER_SECOND} log lines dropped (more than ${MAX_LOGS_PER_SECOND}/s)`, timeMs: now });
       logWindow = now;
       logCount = 0;
     }
@@ -139,7 +139,8 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
       if (!repeat) RemoteScope.later(takeRemoteTimer(n));
     };
     appTimers.cancel(inst.timers.get(n));
-    inst.timers.set(n, appTimers.add(delay, Boolean(repeat), fire));
+    // Set while acting for a remote command: on time, so slack cannot carry it past its hold's lapse.
+    inst.timers.set(n, appTimers.add(delay, Boolean(repeat), fire, remote.open ? 0 : timerSlackMs(delay)));
     RemoteScope.later(takeRemoteTimer(n));
     const held = remote.hold();
     if (held) remoteTimers.set(n, held);

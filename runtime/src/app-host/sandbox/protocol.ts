@@ -82,7 +82,9 @@ export type ToWorker =
   | { t: 'tick'; signals: Record<string, SignalTuple[]> }
   | { t: 'reply'; id: number; appId: string; ok: boolean; value?: unknown; error?: GuestErrorInfo }
   | { t: 'deliver'; appId: string; kind: 'cloud' | 'command' | 'ui-action' | 'state'; data: unknown }
-  | { t: 'storage'; dataDir: string };
+  | { t: 'storage'; dataDir: string }
+  /** The main thread is about to end the app thread: send what is held, then `closing`. */
+  | { t: 'close' };
 
 /** Events the worker reports (ledger, HMI, logs). */
 export type AppEventKind =
@@ -91,6 +93,7 @@ export type AppEventKind =
 
 export type FromWorker =
   | { t: 'ready'; niceProblem?: string }
+  | { t: 'closing' }
   | { t: 'request'; id: number; appId: string; op: HostOp; args: unknown }
   | { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }
   /** Events held back (log lines), in order. */

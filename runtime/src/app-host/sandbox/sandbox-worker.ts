@@ -66,6 +66,12 @@ async function main(): Promise<void> {
       case 'unload':
         apps.get(m.appId)?.unload();
         apps.delete(m.appId);
+        // What its onStop logged goes now: an unload may be the last thing before the thread ends.
+        flushHeld();
+        return;
+      case 'close':
+        flushHeld();
+        post({ t: 'closing' });
         return;
       case 'restart':
         await apps.get(m.appId)?.restart();

@@ -103,6 +103,38 @@ test('held log lines: one message a second at most, in order with the app\'s oth
   }
 });
 
+test('held log lines are not lost at the end: onStop\'s lines go with the unload, the rest before the thread closes', async () => {
+  const held = await AppSandbox.start(null, async () => null, { holdLogs: true });
+  const lines: string[] = [];
+  held.on('event', (e: SandboxEvent) => {
+    if (e.kind === 'log') lines.push(`${e.appId} ${String(e.detail['message'])}`);
+  });
+  try {
+    held.load(testSpec(testManifest('bye'), `headunit.app.onStop(() => console.log('bye'));`));
+    held.load(testSpec(testManifest('last'), `setTimeout(() => console.log('last words'), 30);`));
+    await held.waitFor((e) => e.kind === 'started' && e.appId === 'test.last');
+    held.unload('test.bye');
+    await held.waitFor((e) => e.kind === 'log' && e.detail['message'] === 'bye', 2000);
+    // 'last words' is written meanwhile and held (the next metrics message is up to a second away).
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await held.close();
+  }
+  assert.ok(lines.includes('test.bye bye'));
+  assert.ok(lines.includes('test.last last words'), `lines: ${JSON.stringify(lines)}`);
+});
+
+test('a delivery tick fires an app timer that is due, before its latest moment (timers share the wake-up)', async () => {
+  sb.load(testSpec(testManifest('ticktimer'), `console.log('set ' + Date.now()); setTimeout(() => console.log('fired ' + Date.now()), 1000);`));
+  const set = Number(String((await waitLog('test.ticktimer', 'set ')).detail['message']).slice(4));
+  // Due at +1000 ms; without a wake-up it would fire at its latest moment, +1100 ms.
+  while (Date.now() < set + 1010) await new Promise((r) => setTimeout(r, 2));
+  sb.tick({});
+  const fired = Number(String((await waitLog('test.ticktimer', 'fired ')).detail['message']).slice(6));
+  assert.ok(fired - set >= 1000 && fired - set < 1090, `fired ${fired - set} ms after it was set`);
+  sb.unload('test.ticktimer');
+});
+
 test('the decode (main) thread alone keeps its priority: the app thread and the helper threads run below it', () => {
   if (!existsSync('/proc/self/task')) return;
   const nice = (tid: string): number => {

@@ -7,13 +7,28 @@ export function timerSlackMs(delayMs: number): number {
 }
 
 /** One app timer: due at `dueMs` (performance.now() time), fired by `runDue` or at `dueMs + slack` at the latest. */
+/** The clock and timers a SlackTimers runs on (tests give their own). */
+export interface TimerClock {
+  now(): number;
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const NODE_CLOCK: TimerClock = {
+  now: () => performance.now(),
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export interface SlackTimer {
   readonly delayMs: number;
+  /** How late it may fire (ms). */
+  readonly slackMs: number;
   readonly repeat: boolean;
   dueMs: number;
   /** Set once a one-shot timer fired or the timer was cancelled. */
   done: boolean;
-  hard: NodeJS.Timeout | null;
+  hard: unknown;
   readonly fire: () => void;
 }
 
@@ -30,13 +45,16 @@ export interface SlackTimer {
 export class SlackTimers {
   private readonly live = new Set<SlackTimer>();
 
+  constructor(private readonly clock: TimerClock = NODE_CLOCK) {}
+
   get size(): number {
     return this.live.size;
   }
 
-  /** Starts a timer; `fire` runs on each expiry (for a one-shot, once). */
-  add(delayMs: number, repeat: boolean, fire: () => void, now = performance.now()): SlackTimer {
-    const t: SlackTimer = { delayMs, repeat, dueMs: now + delayMs, done: false, hard: null, fire };
+  /** Starts a timer; `fire` runs on each expiry (for a one-shot, once). `slackMs` 0: exactly on time. */
+  add(delayMs: number, repeat: boolean, fire: () => void, slackMs = timerSlackMs(delayMs)): SlackTimer {
+    const now = this.clock.now();
+    const t: SlackTimer = { delayMs, slackMs, repeat, dueMs: now + delayMs, done: false, hard: null, fire };
     this.live.add(t);
     this.arm(t, now);
     return t;
@@ -45,13 +63,14 @@ export class SlackTimers {
   cancel(t: SlackTimer | undefined): void {
     if (!t || t.done) return;
     t.done = true;
-    if (t.hard) clearTimeout(t.hard);
+    if (t.hard !== null) this.clock.clear(t.hard);
     t.hard = null;
     this.live.delete(t);
   }
 
-  /** Fires every timer that is due by `now` (and `also`), in the order they fell due. */
-  runDue(now = performance.now(), also?: SlackTimer): void {
+  /** Fires every timer that is due now (and `also`), in the order they fell due. */
+  runDue(also?: SlackTimer): void {
+    const now = this.clock.now();
     let due: SlackTimer[] | null = null;
     for (const t of this.live) if (t.dueMs <= now || t === also) (due ??= []).push(t);
     if (!due) return;
@@ -71,12 +90,12 @@ export class SlackTimers {
 
   /** The latest moment: a Node timer at due + slack that fires it (and whatever else is due) if nothing woke the thread before. */
   private arm(t: SlackTimer, now: number): void {
-    if (t.hard) clearTimeout(t.hard);
-    t.hard = setTimeout(() => {
+    if (t.hard !== null) this.clock.clear(t.hard);
+    t.hard = this.clock.set(() => {
       t.hard = null;
       // Node's clock may run a fraction of a millisecond behind performance.now(): it is due.
-      this.runDue(performance.now(), t);
-    }, Math.max(0, t.dueMs + timerSlackMs(t.delayMs) - now));
+      this.runDue(t);
+    }, Math.max(0, t.dueMs + t.slackMs - now));
   }
 }
 
