@@ -30,7 +30,7 @@ const COMMAND_TIMEOUT_MS = REMOTE_COMMAND_MS;
  * kept, in order, so a 50 Hz signal still reaches the app 50 times a second, five values a batch.
  * Entering an app's QuickJS instance costs ~100 us whatever it carries (its memory and the
  * interpreter are cold again after each pause), and waking the sleeping app thread more: one
- * entry per app per 100 ms keeps ten apps on a 50 Hz signal under 2 % of a core, one per 20 ms
+ * entry per app per 100 ms keeps ten apps on a 50 Hz signal at ~2 % of a core, one per 20 ms
  * took ~5 % (`npm run bench:apps`). 10 Hz is Android Automotive's "fast" sensor rate; the HMI's
  * own gauges do not go through apps, and taps, commands and cloud messages are not batched.
  */
