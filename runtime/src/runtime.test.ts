@@ -83,14 +83,15 @@ test('a configuration error names the file and the JSON path', async () => {
   }
 });
 
-test('headunit start prints what it started, and Ctrl-C stops it cleanly with exit 0', async () => {
+test('headunit start prints what it started (its data where $HEADUNIT_DATA says, as app install), and Ctrl-C stops it cleanly with exit 0', async () => {
   const data = mkdtempSync(join(tmpdir(), 'headunit-start-'));
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEADUNIT_DATA: data } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await until(() => out.includes('Ctrl-C to stop.'), 15000);
   assert.match(out, /bus pt: fake:pt .*demo-ev\.dbc/);
   assert.match(out, /43 VSS signals, 9 actuators/);
+  assert.ok(out.includes(`data in ${data}\n`), out);
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
   rmSync(data, { recursive: true, force: true });

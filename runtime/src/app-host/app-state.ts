@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { VssCatalogue } from '../vss/catalogue.ts';
 import { openAppDb } from './ledger/app-db.ts';
@@ -7,12 +5,7 @@ import { Ledger } from './ledger/ledger.ts';
 import { AppStore } from './package/app-store.ts';
 import { GrantTable } from './permissions/grants.ts';
 
-/** The data folder: `--data DIR`, else `$HEADUNIT_DATA`, else `~/.headunit` (the runtime's default too). */
-export function dataDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return resolve(flag);
-  if (env['HEADUNIT_DATA']) return resolve(env['HEADUNIT_DATA']);
-  return join(homedir(), '.headunit');
-}
+export { dataDirFrom } from '../config/data-dir.ts';
 
 /** The platform's durable state under one data folder. */
 export interface AppState {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
 import { DEFAULT_CONFIG, loadCarConfig, type CarConfig } from '../config/car-config.ts';
+import { dataDirFrom } from '../config/data-dir.ts';
 import { attachApps } from '../app-host/index.ts';
 import { linkAppsToCloud } from '../app-host/app-cloud.ts';
 import { appRoutes } from '../http/app-routes.ts';
@@ -20,7 +21,8 @@ function applyOverrides(cfg: CarConfig, v: { port?: string; data?: string; scena
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port, not '${v.port}'`);
     out.http.port = port;
   }
-  if (v.data !== undefined) out.dataDir = v.data;
+  // Where `app install` put the apps: --data, else $HEADUNIT_DATA, else the configuration's `data`.
+  out.dataDir = dataDirFrom(v.data, process.env, cfg.dataDir);
   if (v.scenario !== undefined || v.trace !== undefined) {
     const fed = out.buses.find((b) => b.feed !== null);
     if (!fed) throw new UsageError('--scenario/--trace replace the feed of a fake: bus, and this configuration has none');
@@ -52,7 +54,8 @@ cleanly (links closed, exit 0).
 Options:
   --config FILE     car configuration (JSON; see README "Car configuration")
   --port N          HTTP port (default 8080; 0 = any free port)
-  --data DIR        data folder (default ~/.headunit)
+  --data DIR        data folder (default $HEADUNIT_DATA, else the configuration's "data",
+                    else ~/.headunit)
   --cloud URL       cloud broker: mqtt://HOST:PORT or mqtts://HOST:PORT (default: an embedded
                     MQTT broker on a free loopback port; 'embedded:PORT' picks the port; 'off')
   --scenario FILE   play this synthetic scenario on the demo bus instead

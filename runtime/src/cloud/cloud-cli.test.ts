@@ -20,9 +20,16 @@ test('headunit cloud keygen + command: a key made while the car runs is trusted;
   const car = await carWithCloud(t.dir);
   try {
     await until(() => car.rc.cloud.connection.connected, 15_000, 'connected');
+    // Without --data, $HEADUNIT_DATA names the folder, as for every other command.
     const k = io();
-    assert.is(await main(['cloud', 'keygen', '--data', t.dir, '--kid', 'phone'], k.io), 0, k.err());
+    process.env['HEADUNIT_DATA'] = t.dir;
+    try {
+      assert.is(await main(['cloud', 'keygen', '--kid', 'phone'], k.io), 0, k.err());
+    } finally {
+      delete process.env['HEADUNIT_DATA'];
+    }
     assert.match(k.out(), /trusted as phone \(owner\)/);
+    assert.ok(k.out().includes(join(t.dir, 'cloud', 'phone.key')), k.out());
     const lock = io();
     assert.is(await main(['cloud', 'command', 'lock', '--key', join(t.dir, 'cloud', 'phone.key'), '--args', '{"locked":true}', '--data', t.dir], lock.io), 0, lock.out() + lock.err());
     assert.equal(JSON.parse(lock.out()).status, 'done');

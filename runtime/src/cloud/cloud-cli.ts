@@ -1,17 +1,17 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { UsageError, type CliCommand } from '../../../dbc/index.ts';
 import { DEFAULT_CONFIG, loadCarConfig } from '../config/car-config.ts';
+import { dataDirFrom } from '../config/data-dir.ts';
 import { generateSigningKey, readPrivateKey, signCommand } from './command-signing.ts';
 import { parseCloudUrl } from './connection.ts';
 import { brokerUrlFile, cloudDir, trustedKeysFile } from './runtime-cloud.ts';
 import { checkTopicId } from './topics.ts';
 
-const dataDir = (d: string | undefined): string => (d === undefined ? join(homedir(), '.headunit') : resolve(d));
+const dataDir = (d: string | undefined): string => dataDirFrom(d);
 
 /** `headunit cloud keygen`: an owner (or fleet) key pair; the car's data folder trusts its public half. */
 export const cloudKeygenCommand: CliCommand = {
@@ -24,7 +24,7 @@ its public key to DIR/cloud/trusted-keys.json, which the running head unit reads
 does not know yet is looked up there again). Keep the private key on the owner's side.
 
 Options:
-  --data DIR     the head unit's data folder (default ~/.headunit)
+  --data DIR     the head unit's data folder (default $HEADUNIT_DATA, else ~/.headunit)
   --out FILE     where to write the private key
   --kid ID       key id sent with each command (default: owner)
   --role R       owner (every command) or fleet (what fleet keys may run; default owner)`,
@@ -78,7 +78,7 @@ Options:
   --kid ID       key id (default: the key file's name without .key)
   --ttl S        the command expires after S seconds (default 60)
   --timeout S    how long to wait for the reply (default 10)
-  --data DIR     the head unit's data folder (default ~/.headunit)`,
+  --data DIR     the head unit's data folder (default $HEADUNIT_DATA, else ~/.headunit)`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
