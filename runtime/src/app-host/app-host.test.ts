@@ -134,6 +134,42 @@ test('apps share one store subscription per rate: each gets every value its rate
   assert.is(rt.store.subscriptionCount, subsBefore);
 });
 
+test('while the app thread is behind, values wait in the host, the newest per path, and flow again when it catches up', async () => {
+  const { rt } = server;
+  const SPEED = rt.store.index('Vehicle.Speed');
+  const id = 'com.test.behind';
+  const m = { id, name: id, version: '1.0.0', publisher: 'Test', description: '', entry: 'src/main.ts', icon: null, permissions: { signals: [{ path: 'Vehicle.Speed', maxRateHz: 50 }], actuators: [], notifications: false, ui: [], cloud: [], network: [], storageKb: 0, background: false } };
+  host.state.store.settle(m, true);
+  host.state.grants.set(id, 'signal:Vehicle.Speed', 'granted');
+  host.load(m, `const got = []; headunit.vehicle.subscribe('Vehicle.Speed', (v) => { if (v >= 3000) got.push(v); });
+    headunit.ui.onAction(() => console.log('got ' + JSON.stringify(got)));`, 'system', true);
+  await until(() => host.metrics()[id]?.state === 'running');
+  const write = async (from: number, n: number): Promise<void> => {
+    for (let k = 0; k < n; k++) {
+      rt.store.write(SPEED, from + k, Date.now(), 1);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  // The app thread's own report is the only input changed: it says it is 100 ticks behind.
+  Object.defineProperty(host.sandbox, 'tickBacklog', { get: () => 100, configurable: true });
+  try {
+    await write(3000, 60);
+    const waiting = (host.apps.get(id) as unknown as { pending: [string, unknown][] }).pending;
+    // 60 changes written: what waits is the newest of each path plus what came since the last tick.
+    const speeds = waiting.filter((t) => t[0] === 'Vehicle.Speed').length;
+    assert.ok(speeds >= 1 && speeds <= 8, `${speeds} speed values wait`);
+  } finally {
+    delete (host.sandbox as unknown as Record<string, unknown>)['tickBacklog'];
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const at = Date.now();
+  host.uiAction(id, 'report');
+  const line = await until(() => host.logs(id, 1000).find((l) => l.timeMs >= at && l.message.startsWith('got ')), 5000);
+  const got = JSON.parse(line.message.slice(4)) as number[];
+  assert.ok(got.length >= 1 && got.length <= 2, `after catching up the app got the newest value, not the backlog: ${JSON.stringify(got)}`);
+  host.unload(id);
+});
+
 test('apps.db: the decode thread does not checkpoint while the app thread does, and takes it over when that thread ends', async () => {
   const auto = (): number => host.state.db.pragma('wal_autocheckpoint', { simple: true }) as number;
   assert.is(auto(), 0);

@@ -16,7 +16,7 @@ import type { AppManifest } from './manifest/manifest.ts';
 import { declaredPermissions, signalPermissionFor, type GrantState, type PermissionTier } from './permissions/tiers.ts';
 import { AppSandbox, type SandboxEvent } from './sandbox/app-sandbox.ts';
 import { REMOTE_COMMAND_MS } from './sandbox/remote-scope.ts';
-import { DEFAULT_LIMITS, type AppMetrics, type SandboxLimits, type SignalTuple } from './sandbox/protocol.ts';
+import { DEFAULT_LIMITS, newestPerPath, type AppMetrics, type SandboxLimits, type SignalTuple } from './sandbox/protocol.ts';
 import { checkTemplate, type AppNotification, type UiTemplate } from './sandbox/ui-template.ts';
 import { buildApp } from './toolchain/build.ts';
 import { applyEvent, metricsText } from './host-events.ts';
@@ -35,6 +35,13 @@ const COMMAND_TIMEOUT_MS = REMOTE_COMMAND_MS;
  * own gauges do not go through apps, and taps, commands and cloud messages are not batched.
  */
 export const APP_TICK_MS = 100;
+
+/**
+ * Ticks the app thread may be behind before the host holds them (its count comes with its
+ * metrics, once a second, so ~10 behind is normal). A thread starved of CPU (it runs below the
+ * decode thread) or busy starting many apps would otherwise queue a message every tick.
+ */
+const MAX_TICK_BACKLOG = 30;
 
 /** What the host needs from the runtime (a `Runtime` provides all of it). */
 export interface AppHostDeps {
@@ -75,12 +82,10 @@ interface LoadedApp {
   cloudUnsubs: (() => void)[];
   /** The store slots the app's granted signal permissions cover, and the rate each may go at (Hz). */
   feeds: Map<number, number>;
-  /** Slots of dangerous-tier signals (their reads are counted in the ledger). */
-  dangerous: Set<number>;
+  /** Paths of dangerous-tier signals (the values it is given are counted in the ledger). */
+  dangerous: Set<string>;
   /** Values for the next tick, oldest first (a path may appear more than once). */
   pending: SignalTuple[];
-  /** Dangerous reads since the last tick, per path. */
-  reads: Map<string, number>;
 }
 
 /** One store subscription for every app taking signals at one rate, and who gets each slot. */
@@ -113,6 +118,8 @@ export class AppHost extends EventEmitter {
   private readsFlush: NodeJS.Timeout | null = null;
   private logsFlush: NodeJS.Timeout | null = null;
   private readonly commandWaits = new Map<string, (r: unknown) => void>();
+  /** Whether the last tick found the app thread too far behind (values held here). */
+  private behind = false;
   /** The store subscriptions feeding apps, one per rate (Hz; see `refeed`). */
   private readonly feeds = new Map<number, Feed>();
   private commandSeq = 0;
@@ -197,7 +204,7 @@ export class AppHost extends EventEmitter {
   /** Starts (or replaces) one app in the sandbox with its current grants. */
   load(manifest: AppManifest, bundle: string, source: AppSummary['source'], trusted: boolean): void {
     this.unload(manifest.id);
-    const app: LoadedApp = { manifest, bundle, source, trusted, cloudUnsubs: [], feeds: new Map(), dangerous: new Set(), pending: [], reads: new Map() };
+    const app: LoadedApp = { manifest, bundle, source, trusted, cloudUnsubs: [], feeds: new Map(), dangerous: new Set(), pending: [] };
     this.apps.set(manifest.id, app);
     this.deps.grants.set(manifest.id, (path) => this.permits(manifest.id, path));
     // Load first: the vehicle state that subscribing sends at once must reach the new instance.
@@ -210,7 +217,6 @@ export class AppHost extends EventEmitter {
     const app = this.apps.get(appId);
     if (!app) return;
     for (const off of app.cloudUnsubs) off();
-    this.countReads(app);
     this.apps.delete(appId);
     this.refeed();
     this.deps.grants.delete(appId);
@@ -240,13 +246,13 @@ export class AppHost extends EventEmitter {
       if (!perm || grants[perm.id] !== 'granted') continue;
       const i = st.index(path);
       app.feeds.set(i, perm.maxRateHz);
-      if (declared.find((d) => d.id === perm.id)?.tier !== 'normal') app.dangerous.add(i);
+      if (declared.find((d) => d.id === perm.id)?.tier !== 'normal') app.dangerous.add(path);
     }
     // A value already waiting for the next tick is not queued twice (a grant or a restart re-subscribes).
     const waiting = new Set(app.pending.map((t) => `${t[0]}@${t[2]}`));
     for (const i of app.feeds.keys()) {
       if (st.quality[i] === 0 || waiting.has(`${st.paths[i]}@${st.times[i]}`)) continue;
-      this.queue(app, i, this.tuple(i, st.values[i]!, st.times[i]!, st.quality[i]!));
+      app.pending.push(this.tuple(i, st.values[i]!, st.times[i]!, st.quality[i]!));
     }
     this.refeed();
     this.sandbox.deliver(id, 'state', this.deps.vehicle.current);
@@ -281,7 +287,7 @@ export class AppHost extends EventEmitter {
           sub: this.deps.store.subscribeSlots({ maxRateHz: rate }, (ups) => {
             for (const u of ups) {
               const t = this.tuple(u.index, u.value, u.timeMs, u.quality);
-              for (const app of f.appsBySlot.get(u.index) ?? []) this.queue(app, u.index, t);
+              for (const app of f.appsBySlot.get(u.index) ?? []) app.pending.push(t);
             }
           }),
         };
@@ -299,16 +305,12 @@ export class AppHost extends EventEmitter {
     return [path, conv && Number.isFinite(value) ? conv(value) : null, timeMs, QUALITY_NAMES[quality] ?? 'none'];
   }
 
-  private queue(app: LoadedApp, i: number, t: SignalTuple): void {
-    app.pending.push(t);
-    if (app.dangerous.has(i)) app.reads.set(t[0], (app.reads.get(t[0]) ?? 0) + 1);
-  }
-
-  /** Hands the app's dangerous reads since the last tick to the ledger (which counts them per minute). */
-  private countReads(app: LoadedApp): void {
-    if (app.reads.size === 0) return;
-    for (const [path, n] of app.reads) this.state.ledger.countRead(app.manifest.id, path, n);
-    app.reads.clear();
+  /** Counts the dangerous values the app is being given (the ledger keeps them per minute). */
+  private countReads(app: LoadedApp, values: SignalTuple[]): void {
+    if (app.dangerous.size === 0) return;
+    let counts: Map<string, number> | null = null;
+    for (const t of values) if (app.dangerous.has(t[0])) (counts ??= new Map()).set(t[0], (counts.get(t[0]) ?? 0) + 1);
+    if (counts) for (const [path, n] of counts) this.state.ledger.countRead(app.manifest.id, path, n);
   }
 
   /**
@@ -319,21 +321,36 @@ export class AppHost extends EventEmitter {
     const app = this.apps.get(appId);
     if (app && app.pending.length > 0) {
       this.sandbox.tick({ [appId]: app.pending });
+      this.countReads(app, app.pending);
       app.pending = [];
-      this.countReads(app);
     }
     this.sandbox.deliver(appId, kind, data);
   }
 
-  /** One tick: every app's pending values in one message (the vehicle state goes at once, when it changes). */
+  /**
+   * One tick: every app's pending values in one message (the vehicle state goes at once, when it
+   * changes). While the app thread is more than MAX_TICK_BACKLOG ticks behind, the values wait
+   * here, the newest per path (as the app thread keeps them for an app over its CPU budget):
+   * memory stays bounded and an app that catches up sees the car as it is now.
+   */
   flush(): void {
+    const behind = this.sandbox.tickBacklog > MAX_TICK_BACKLOG;
+    if (behind !== this.behind) {
+      this.behind = behind;
+      if (behind) this.deps.log.log('warn', 'the app thread is behind: signal values for apps wait, the newest per path', { backlog: this.sandbox.tickBacklog });
+      else this.deps.log.log('info', 'the app thread caught up', {});
+    }
+    if (behind) {
+      for (const app of this.apps.values()) if (app.pending.length > 1) app.pending = newestPerPath(app.pending);
+      return;
+    }
     const batch: Record<string, SignalTuple[]> = {};
     let any = false;
     for (const [id, app] of this.apps) {
       if (app.pending.length === 0) continue;
       batch[id] = app.pending;
+      this.countReads(app, app.pending);
       app.pending = [];
-      this.countReads(app);
       any = true;
     }
     if (any) this.sandbox.tick(batch);

@@ -75,6 +75,9 @@ function startWorker(dataDir: string | null, nice: number, holdLogs: boolean): W
  */
 export class AppSandbox extends EventEmitter {
   metrics: Record<string, AppMetrics> = {};
+  /** Tick messages sent, and handled by the app thread as of its last metrics (at most a second old). */
+  private ticksSent = 0;
+  private ticksDone = 0;
   /** Why the app thread runs at the decode thread's priority after all (null: it is lowered as asked). */
   niceProblem: string | null = null;
   private readonly worker: Worker;
@@ -129,7 +132,10 @@ export class AppSandbox extends EventEmitter {
   private onMessage(m: FromWorker): void {
     if (m.t === 'event') this.emit('event', { appId: m.appId, kind: m.kind, detail: m.detail } satisfies SandboxEvent);
     else if (m.t === 'events') for (const e of m.list) this.emit('event', { appId: e.appId, kind: e.kind, detail: e.detail } satisfies SandboxEvent);
-    else if (m.t === 'metrics') this.metrics = m.apps;
+    else if (m.t === 'metrics') {
+      this.metrics = m.apps;
+      this.ticksDone = m.ticks;
+    }
     else if (m.t === 'request') {
       this.onRequest(m.appId, m.op, m.args).then(
         (value) => this.post({ t: 'reply', id: m.id, appId: m.appId, ok: true, value }),
@@ -158,7 +164,13 @@ export class AppSandbox extends EventEmitter {
 
   /** One tick: every app's waiting values (the vehicle state goes with `deliver(id, 'state')` at once). */
   tick(signals: Record<string, SignalTuple[]>): void {
+    this.ticksSent++;
     this.post({ t: 'tick', signals });
+  }
+
+  /** Ticks sent that the app thread had not handled when it last reported (about one a second). */
+  get tickBacklog(): number {
+    return this.ticksSent - this.ticksDone;
   }
 
   deliver(appId: string, kind: 'cloud' | 'command' | 'ui-action' | 'state', data: unknown): void {

@@ -61,6 +61,16 @@ export interface AppSpec {
 /** A signal value as delivered to apps: [path, VSS value, timeMs, quality name]. */
 export type SignalTuple = [string, number | boolean | string | null, number, string];
 
+/** The newest value of each path, in the order the paths last changed (what waits while an app, or the app thread, is behind). */
+export function newestPerPath(values: SignalTuple[]): SignalTuple[] {
+  const m = new Map<string, SignalTuple>();
+  for (const v of values) {
+    m.delete(v[0]);
+    m.set(v[0], v);
+  }
+  return m.size === values.length ? values : [...m.values()];
+}
+
 /** Requests the worker forwards to the main thread (where the policy, cloud and network live). */
 export type HostOp = 'set' | 'publish' | 'fetch' | 'cloud-subscribe';
 
@@ -98,7 +108,8 @@ export type FromWorker =
   | { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }
   /** Events held back (log lines), in order. */
   | { t: 'events'; list: { t: 'event'; appId: string; kind: AppEventKind; detail: Record<string, unknown> }[] }
-  | { t: 'metrics'; apps: Record<string, AppMetrics> };
+  /** `ticks`: how many tick messages the thread has handled (the main thread's flow control). */
+  | { t: 'metrics'; apps: Record<string, AppMetrics>; ticks: number };
 
 /** Per-app figures the worker reports every second (for /metrics). */
 export interface AppMetrics {

@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const apps = new Map<string, AppSupervisor>();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: GuestErrorInfo) => void }>();
   let nextId = 1;
+  /** Tick messages handled (reported with the metrics). */
+  let ticks = 0;
   // Log lines wait for the next message to the main thread (at the latest the metrics, each
   // second): ten apps logging once a second then wake the decode thread once, not ten times.
   let held: Extract<FromWorker, { t: 'event' }>[] = [];
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
         apps.get(m.appId)?.setGrants(m.grants);
         return;
       case 'tick':
+        ticks++;
         for (const [id, sup] of apps) sup.deliver(m.signals[id], null);
         // Awake anyway: the apps' timers already due fire now rather than wake the thread again.
         appTimers.runDue();
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     queue = queue.then(() => handle(m)).catch((err: Error) => post({ t: 'event', appId: '-', kind: 'error', detail: { message: err.stack ?? err.message } }));
   });
   setInterval(() => {
-    post({ t: 'metrics', apps: Object.fromEntries([...apps].map(([id, s]) => [id, s.metrics()])) });
+    post({ t: 'metrics', apps: Object.fromEntries([...apps].map(([id, s]) => [id, s.metrics()])), ticks });
   }, METRICS_EVERY_MS).unref();
   // The ledger and logs are written on the main thread; their checkpoints happen here, off it.
   if (db) {

@@ -1,7 +1,7 @@
 import type { GrantState } from '../permissions/tiers.ts';
 import type { AppStorage } from './app-storage.ts';
 import { GuestInstance, type Fault } from './guest-instance.ts';
-import type { AppEventKind, AppMetrics, AppSpec, HostOp, SignalTuple } from './protocol.ts';
+import { newestPerPath, type AppEventKind, type AppMetrics, type AppSpec, type HostOp, type SignalTuple } from './protocol.ts';
 import { remoteScopeOf } from './remote-scope.ts';
 
 const NO_HEAP = { instance: null, bytes: 0, atMs: 0 };
@@ -240,14 +240,4 @@ export class AppSupervisor {
       maxCallbackMs: i?.maxCallbackMs ?? 0,
     };
   }
-}
-
-/** The newest value of each path, in the order the paths last changed. */
-function newestPerPath(values: SignalTuple[]): SignalTuple[] {
-  const m = new Map<string, SignalTuple>();
-  for (const v of values) {
-    m.delete(v[0]);
-    m.set(v[0], v);
-  }
-  return m.size === values.length ? values : [...m.values()];
 }
