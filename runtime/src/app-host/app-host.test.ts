@@ -166,7 +166,8 @@ test('while the app thread is behind, values wait in the host, the newest per pa
   host.uiAction(id, 'report');
   const line = await until(() => host.logs(id, 1000).find((l) => l.timeMs >= at && l.message.startsWith('got ')), 5000);
   const got = JSON.parse(line.message.slice(4)) as number[];
-  assert.ok(got.length >= 1 && got.length <= 2, `after catching up the app got the newest value, not the backlog: ${JSON.stringify(got)}`);
+  // The newest value from the held time plus what came after the host's last tick: a few, not the 60 written.
+  assert.ok(got.length >= 1 && got.length <= 8, `after catching up the app got the newest values, not the backlog: ${JSON.stringify(got)}`);
   host.unload(id);
 });
 
