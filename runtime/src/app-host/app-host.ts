@@ -305,12 +305,15 @@ export class AppHost extends EventEmitter {
     return [path, conv && Number.isFinite(value) ? conv(value) : null, timeMs, QUALITY_NAMES[quality] ?? 'none'];
   }
 
-  /** Counts the dangerous values the app is being given (the ledger keeps them per minute). */
-  private countReads(app: LoadedApp, values: SignalTuple[]): void {
-    if (app.dangerous.size === 0) return;
+  /** Takes the app's waiting values to hand them over, counting the dangerous ones (the ledger keeps them per minute). */
+  private takePending(app: LoadedApp): SignalTuple[] {
+    const values = app.pending;
+    app.pending = [];
+    if (app.dangerous.size === 0) return values;
     let counts: Map<string, number> | null = null;
     for (const t of values) if (app.dangerous.has(t[0])) (counts ??= new Map()).set(t[0], (counts.get(t[0]) ?? 0) + 1);
     if (counts) for (const [path, n] of counts) this.state.ledger.countRead(app.manifest.id, path, n);
+    return values;
   }
 
   /**
@@ -319,11 +322,7 @@ export class AppHost extends EventEmitter {
    */
   send(appId: string, kind: 'cloud' | 'command' | 'ui-action', data: unknown): void {
     const app = this.apps.get(appId);
-    if (app && app.pending.length > 0) {
-      this.sandbox.tick({ [appId]: app.pending });
-      this.countReads(app, app.pending);
-      app.pending = [];
-    }
+    if (app && app.pending.length > 0) this.sandbox.tick({ [appId]: this.takePending(app) });
     this.sandbox.deliver(appId, kind, data);
   }
 
@@ -348,9 +347,7 @@ export class AppHost extends EventEmitter {
     let any = false;
     for (const [id, app] of this.apps) {
       if (app.pending.length === 0) continue;
-      batch[id] = app.pending;
-      this.countReads(app, app.pending);
-      app.pending = [];
+      batch[id] = this.takePending(app);
       any = true;
     }
     if (any) this.sandbox.tick(batch);

@@ -11,7 +11,6 @@ import { parseCloudUrl } from './connection.ts';
 import { brokerUrlFile, cloudDir, trustedKeysFile } from './runtime-cloud.ts';
 import { checkTopicId } from './topics.ts';
 
-const dataDir = (d: string | undefined): string => dataDirFrom(d);
 
 /** `headunit cloud keygen`: an owner (or fleet) key pair; the car's data folder trusts its public half. */
 export const cloudKeygenCommand: CliCommand = {
@@ -30,7 +29,7 @@ Options:
   --role R       owner (every command) or fleet (what fleet keys may run; default owner)`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: { data: { type: 'string' }, out: { type: 'string' }, kid: { type: 'string' }, role: { type: 'string' } } });
-    const dir = dataDir(values.data);
+    const dir = dataDirFrom(values.data);
     const kid = checkKid(values.kid ?? 'owner');
     const role = values.role ?? 'owner';
     if (role !== 'owner' && role !== 'fleet') throw new UsageError(`--role must be owner or fleet, not '${role}'`);
@@ -95,7 +94,7 @@ Options:
       throw new UsageError(`--args is not JSON: ${(err as Error).message}`);
     }
     if (typeof cmdArgs !== 'object' || cmdArgs === null || Array.isArray(cmdArgs)) throw new UsageError('--args must be a JSON object');
-    const url = values.url ?? readBrokerUrl(dataDir(values.data));
+    const url = values.url ?? readBrokerUrl(dataDirFrom(values.data));
     parseCloudUrl(url);
     const vehicleId = checkTopicId(values.vehicle ?? loadCarConfig(DEFAULT_CONFIG).vehicleId, 'vehicle id');
     const kid = checkKid(values.kid ?? values.key.replace(/^.*\//, '').replace(/\.key$/, ''));

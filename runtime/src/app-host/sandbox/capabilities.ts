@@ -140,7 +140,7 @@ export function installCapabilities(inst: GuestInstance, caps: QuickJSHandle): v
     };
     appTimers.cancel(inst.timers.get(n));
     // Set while acting for a remote command: on time, so slack cannot carry it past its hold's lapse.
-    inst.timers.set(n, appTimers.add(delay, Boolean(repeat), fire, remote.open ? 0 : timerSlackMs(delay)));
+    inst.timers.set(n, appTimers.add(delay, Boolean(repeat), fire, remote.active !== null ? 0 : timerSlackMs(delay)));
     RemoteScope.later(takeRemoteTimer(n));
     const held = remote.hold();
     if (held) remoteTimers.set(n, held);

@@ -53,11 +53,6 @@ export class RemoteScope {
    * for: a 30-minute timer set by a command's handler (climate's auto-off) must not keep the
    * app's own later requests, or the driver's taps on its tile, remote for 30 minutes.
    */
-  /** Whether the app acts for a remote command or message now. */
-  get open(): boolean {
-    return this.holds > 0;
-  }
-
   hold(): (() => void) | null {
     if (this.holds === 0) return null;
     const release = this.take();
